@@ -1,0 +1,36 @@
+/**
+ * `@cairn/dsl` — Cloudify's blueprint language for Cairn: parse and validate a blueprint into a
+ * {@link Plan}, with coded diagnostics; prepare a deployment (inputs, functions, node instances).
+ * Runs in the browser too; Node-only parts are in `@cairn/dsl/node`.
+ */
+export { parseBlueprint, createParseCache, type ParseOptions, type ParseResult, type ParseCache } from './parse.js';
+export type { Diagnostic } from './diagnostics/diagnostic.js';
+export {
+  DIAGNOSTIC_CODES,
+  ALL_DIAGNOSTIC_CODES,
+  type DiagnosticCode,
+  type DiagnosticCodeInfo,
+  type Severity,
+} from './diagnostics/codes.js';
+export {
+  formatDiagnostic,
+  summarizeDiagnostics,
+  PLAIN_STYLE,
+  type FormatOptions,
+  type FormatStyle,
+} from './diagnostics/format.js';
+export type {
+  ImportHost,
+  ReadResult,
+  ReadFailure,
+  PluginImportRequest,
+  PluginImportResult,
+  BlueprintImportResult,
+} from './imports/import-host.js';
+export { createMemoryHost } from './imports/memory-host.js';
+export type { ImportRule } from './imports/import-string.js';
+export { isBuiltinTypesImport } from './imports/import-string.js';
+export { choosePluginYaml, versionSatisfies, isValidVersionSpec } from './imports/plugin-selection.js';
+export { DSL_VERSIONS, type DslVersion } from './util/dsl-version.js';
+export type * from './plan/plan-types.js';
+export { BUILTIN_TYPES_YAML } from './builtin/types-yaml.generated.js';

@@ -1,0 +1,472 @@
+/**
+ * Node templates → plan nodes (spec §1.7): type, properties against the type's schema,
+ * operations merged over the type's, relationships against their types, instance counts,
+ * hosts, the plugins each node needs, and the dependency graph (which must have no cycle).
+ */
+import { qualify, type Element } from '../compose/compose.js';
+import { isFunctionCall } from '../functions/function-call.js';
+import { scanFunctions, type FunctionScope } from '../functions/scan.js';
+import { checkFields, type FieldSpec } from '../shape/check-fields.js';
+import { keyLoc, valueLoc } from '../source/locations.js';
+import type { Loc } from '../source/source-doc.js';
+import { checkProperties } from '../types/check-value.js';
+import { mergeTemplateInterfaces, parseInterfaces } from '../types/operations.js';
+import type { NodeTypeInfo } from '../types/type-registry.js';
+import { didYouMean } from '../util/suggest.js';
+import { dict, isMap, kindOf, show, type Value, type ValueMap } from '../util/value.js';
+import { buildOperations } from './operations.js';
+import type { PlanContext } from './plan-context.js';
+import type {
+  PlanNode,
+  PlanOperation,
+  PlanPlugin,
+  PlanRelationship,
+  PlanScalableProperties,
+  PlanValue,
+} from './plan-types.js';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+const TEMPLATE_FIELDS: Record<string, FieldSpec> = {
+  type: { shape: 'string', required: true },
+  properties: { shape: 'map' },
+  interfaces: { shape: 'map' },
+  relationships: { shape: 'list' },
+  capabilities: { shape: 'map', since: '1_3' },
+  instances: { shape: 'map' },
+  description: { shape: 'any' },
+};
+
+const RELATIONSHIP_FIELDS: Record<string, FieldSpec> = {
+  type: { shape: 'string', required: true },
+  target: { shape: 'string', required: true },
+  properties: { shape: 'map' },
+  source_interfaces: { shape: 'map' },
+  target_interfaces: { shape: 'map' },
+};
+
+const CONTAINED_IN = 'cloudify.relationships.contained_in';
+const LIFECYCLE_OPERATION = 'cloudify.relationships.depends_on_lifecycle_operation';
+const COMPUTE = 'cloudify.nodes.Compute';
+
+/** A node under construction, with what later checks need. */
+export interface NodeBuild {
+  readonly element: Element;
+  readonly node: Mutable<PlanNode>;
+  readonly type: NodeTypeInfo;
+  /** Relationship edges, in declaration order, with where each target is written. */
+  readonly edges: { target: string; loc: Loc | undefined; containedIn: boolean }[];
+  /** Operation tables whose plugins count for this node (its own and relationship sides). */
+  readonly operationTables: Record<string, PlanOperation>[];
+}
+
+/** Builds every node template. */
+export function buildNodes(ctx: PlanContext): NodeBuild[] {
+  const builds: NodeBuild[] = [];
+  for (const element of ctx.composed.sections.node_templates.values()) {
+    const build = buildNode(element, ctx);
+    if (build !== undefined) builds.push(build);
+  }
+  const byName = new Map(builds.map((b) => [b.node.id, b]));
+  for (const build of builds) buildRelationships(build, byName, ctx);
+  reportCycles(builds, ctx);
+  assignHosts(builds, byName);
+  assignPlugins(builds, byName, ctx);
+  return builds;
+}
+
+function buildNode(element: Element, ctx: PlanContext): NodeBuild | undefined {
+  const raw = element.value;
+  const what = `node template '${element.name}'`;
+  const at = keyLoc(element.section, element.localName);
+  if (!isMap(raw)) {
+    ctx.reporter.report(
+      'DSL_WRONG_TYPE',
+      `The definition of ${what} must be a mapping (type, properties, …), not ${kindOf(raw)}.`,
+      valueLoc(element.section, element.localName),
+    );
+    return undefined;
+  }
+  const ok = checkFields(raw, TEMPLATE_FIELDS, { reporter: ctx.reporter, version: ctx.version, what, at });
+  if (!ok.has('type') || typeof raw.type !== 'string') return undefined;
+  const type = ctx.registry.nodeType(raw.type, element.namespace);
+  if (type === undefined) {
+    if (ctx.registry.findElement('node', raw.type, element.namespace) === undefined) {
+      ctx.registry.reportUnknown('node', raw.type, valueLoc(raw, 'type'), `${capitalize(what)} has type`);
+    }
+    return undefined;
+  }
+  const scope: FunctionScope = {
+    kind: 'node',
+    namespace: element.namespace,
+    where: `${what}`,
+    self: element.name,
+  };
+  const given = ok.has('properties') && isMap(raw.properties) ? raw.properties : undefined;
+  const checked = checkProperties(given, type.properties, {
+    ctx,
+    registry: ctx.registry,
+    namespace: element.namespace,
+    owner: what,
+    requireAll: true,
+    path: [],
+    missingAt: at,
+    kindWord: `node type '${type.name}'`,
+    externalResourceRule: true,
+  });
+  const properties = dict<PlanValue>();
+  for (const name of Object.keys(checked)) {
+    // A value from the type's default is resolved in the type's namespace.
+    const fromTemplate = given !== undefined && name in given;
+    const def = type.properties.get(name);
+    const origin = fromTemplate ? given : (def?.def ?? checked);
+    const at = fromTemplate || def?.def === undefined ? name : 'default';
+    const namespace = fromTemplate ? element.namespace : (def?.namespace ?? element.namespace);
+    properties[name] = scanFunctions(checked[name] as Value, origin, at, { ...scope, namespace }, ctx.scan).value as PlanValue;
+  }
+  const templateIfaces = parseInterfaces(ok.has('interfaces') ? raw.interfaces : undefined, raw, 'interfaces', 'template', what, element.namespace, ctx);
+  const merged = mergeTemplateInterfaces(type.interfaces, templateIfaces, what, ctx);
+  const operations = buildOperations(merged, element, scope, what, ctx);
+  const scalable = buildScalable(raw, ok, what, element, ctx);
+  const node: Mutable<PlanNode> = {
+    id: element.name,
+    name: element.name,
+    type: type.name,
+    type_hierarchy: type.hierarchy,
+    properties,
+    operations,
+    relationships: [],
+    capabilities: { scalable: { properties: scalable } },
+    instances: { deploy: scalable.default_instances },
+    plugins: [],
+    deployment_plugins_to_install: [],
+  };
+  return { element, node, type, edges: [], operationTables: [operations] };
+}
+
+function intOrFunction(value: Value, container: ValueMap, key: string, what: string, ctx: PlanContext, allowUnbounded: boolean): PlanValue | undefined {
+  if (value === undefined) return undefined;
+  if (isFunctionCall(value)) {
+    return scanFunctions(value, container, key, { kind: 'global', namespace: undefined, where: what }, ctx.scan).value as PlanValue;
+  }
+  if (allowUnbounded && value === 'UNBOUNDED') return -1;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < (allowUnbounded ? -1 : 0)) {
+    ctx.reporter.report(
+      'DSL_SCALING_BOUNDS',
+      `'${key}' of ${what} must be a whole number ≥ 0${allowUnbounded ? " (or -1 / 'UNBOUNDED' for no limit)" : ''}, not ${show(value)}.`,
+      valueLoc(container, key),
+    );
+    return undefined;
+  }
+  return value;
+}
+
+/** Reads scalable properties (`default_instances`, `min_instances`, `max_instances`) and checks bounds. */
+export function readScalableProperties(
+  props: ValueMap,
+  what: string,
+  ctx: PlanContext,
+  fallbackDefault: PlanValue = 1,
+): PlanScalableProperties {
+  checkFields(
+    props,
+    { default_instances: { shape: 'any' }, min_instances: { shape: 'any' }, max_instances: { shape: 'any' }, current_instances: { shape: 'any' }, planned_instances: { shape: 'any' } },
+    { reporter: ctx.reporter, version: ctx.version, what: `the scalable properties of ${what}` },
+  );
+  const def = intOrFunction(props.default_instances as Value, props, 'default_instances', what, ctx, false) ?? fallbackDefault;
+  const min = intOrFunction(props.min_instances as Value, props, 'min_instances', what, ctx, false) ?? 0;
+  const max = intOrFunction(props.max_instances as Value, props, 'max_instances', what, ctx, true) ?? -1;
+  if (typeof def === 'number' && typeof min === 'number' && typeof max === 'number') {
+    const problem =
+      def < min
+        ? `default_instances (${def}) is below min_instances (${min})`
+        : max !== -1 && def > max
+          ? `default_instances (${def}) is above max_instances (${max})`
+          : max !== -1 && min > max
+            ? `min_instances (${min}) is above max_instances (${max})`
+            : undefined;
+    if (problem !== undefined) {
+      ctx.reporter.report('DSL_SCALING_BOUNDS', `The instance counts of ${what} do not fit: ${problem}.`, valueLoc(props, 'default_instances'));
+    }
+  }
+  return { default_instances: def, min_instances: min, max_instances: max, current_instances: def, planned_instances: def };
+}
+
+function buildScalable(raw: ValueMap, ok: Set<string>, what: string, element: Element, ctx: PlanContext): PlanScalableProperties {
+  const capabilities = ok.has('capabilities') && isMap(raw.capabilities) ? raw.capabilities : undefined;
+  const instances = ok.has('instances') && isMap(raw.instances) ? raw.instances : undefined;
+  if (capabilities !== undefined && instances !== undefined) {
+    ctx.reporter.report(
+      'DSL_INSTANCES_CONFLICT',
+      `${capitalize(what)} sets both 'instances' (deprecated) and 'capabilities.scalable'; keep only capabilities.scalable.`,
+      keyLoc(raw, 'instances'),
+    );
+  }
+  if (capabilities !== undefined) {
+    checkFields(capabilities, { scalable: { shape: 'map' } }, { reporter: ctx.reporter, version: ctx.version, what: `the capabilities of ${what}` });
+    const scalable = capabilities.scalable;
+    if (isMap(scalable)) {
+      checkFields(scalable, { properties: { shape: 'map' } }, { reporter: ctx.reporter, version: ctx.version, what: `capabilities.scalable of ${what}` });
+      if (isMap(scalable.properties)) return readScalableProperties(scalable.properties, what, ctx);
+    }
+  }
+  if (instances !== undefined) {
+    checkFields(instances, { deploy: { shape: 'any', required: true } }, { reporter: ctx.reporter, version: ctx.version, what: `'instances' of ${what}`, at: keyLoc(raw, 'instances') });
+    const deploy = intOrFunction(instances.deploy as Value, instances, 'deploy', what, ctx, false);
+    if (deploy !== undefined) {
+      return { default_instances: deploy, min_instances: 0, max_instances: -1, current_instances: deploy, planned_instances: deploy };
+    }
+  }
+  void element;
+  return { default_instances: 1, min_instances: 0, max_instances: -1, current_instances: 1, planned_instances: 1 };
+}
+
+function buildRelationships(build: NodeBuild, byName: Map<string, NodeBuild>, ctx: PlanContext): void {
+  const element = build.element;
+  const raw = element.value as ValueMap;
+  const lists: { list: Value[]; namespace: string | undefined }[] = [];
+  if (Array.isArray(raw.relationships)) lists.push({ list: raw.relationships, namespace: element.namespace });
+  lists.push(...element.extraRelationships);
+  const relationships: PlanRelationship[] = [];
+  let containedIn: Loc | undefined;
+  for (const { list, namespace } of lists) {
+    list.forEach((entry, index) => {
+      const rel = buildRelationship(build, entry, list, index, namespace, byName, ctx);
+      if (rel === undefined) return;
+      const isContained = rel.type_hierarchy.includes(CONTAINED_IN);
+      const loc = isMap(entry) ? valueLoc(entry, 'target') : valueLoc(list, index);
+      if (isContained) {
+        if (containedIn !== undefined) {
+          ctx.reporter.report(
+            'DSL_MULTIPLE_CONTAINED_IN',
+            `Node template '${element.name}' has more than one contained_in relationship; a node can be contained in only one other node.`,
+            isMap(entry) ? valueLoc(entry, 'type') : loc,
+          );
+        }
+        containedIn = loc;
+      }
+      build.edges.push({ target: rel.target_id, loc, containedIn: isContained });
+      relationships.push(rel);
+      build.operationTables.push(rel.source_operations);
+      byName.get(rel.target_id)?.operationTables.push(rel.target_operations);
+    });
+  }
+  build.node.relationships = relationships;
+}
+
+function buildRelationship(
+  build: NodeBuild,
+  entry: Value,
+  list: Value[],
+  index: number,
+  namespace: string | undefined,
+  byName: Map<string, NodeBuild>,
+  ctx: PlanContext,
+): PlanRelationship | undefined {
+  const source = build.element.name;
+  const what = `relationship ${index + 1} of node template '${source}'`;
+  if (!isMap(entry)) {
+    ctx.reporter.report('DSL_WRONG_TYPE', `The ${what} must be a mapping (type, target, …), not ${kindOf(entry)}.`, valueLoc(list, index));
+    return undefined;
+  }
+  const ok = checkFields(entry, RELATIONSHIP_FIELDS, { reporter: ctx.reporter, version: ctx.version, what: `the ${what}`, at: valueLoc(list, index) });
+  if (!ok.has('type') || !ok.has('target') || typeof entry.type !== 'string' || typeof entry.target !== 'string') return undefined;
+  const relType = ctx.registry.relationshipType(entry.type, namespace);
+  if (relType === undefined) {
+    if (ctx.registry.findElement('relationship', entry.type, namespace) === undefined) {
+      ctx.registry.reportUnknown('relationship', entry.type, valueLoc(entry, 'type'), `The ${what} has type`);
+    }
+    return undefined;
+  }
+  const templates = ctx.composed.sections.node_templates;
+  const qualified = qualify(entry.target, namespace);
+  const target = templates.has(qualified) ? qualified : entry.target;
+  if (!templates.has(target)) {
+    ctx.reporter.report(
+      'DSL_UNKNOWN_NODE',
+      `The ${what} targets '${entry.target}', which is not a node template.${didYouMean(entry.target, [...templates.keys()])}`,
+      valueLoc(entry, 'target'),
+    );
+    return undefined;
+  }
+  if (target === source) {
+    ctx.reporter.report('DSL_SELF_RELATIONSHIP', `Node template '${source}' has a relationship to itself.`, valueLoc(entry, 'target'));
+    return undefined;
+  }
+  const owner = `the ${what} (${relType.name} → ${target})`;
+  const scope: FunctionScope = { kind: 'relationship', namespace, where: owner, self: source, target };
+  const given = ok.has('properties') && isMap(entry.properties) ? entry.properties : undefined;
+  const checked = checkProperties(given, relType.properties, {
+    ctx,
+    registry: ctx.registry,
+    namespace,
+    owner,
+    requireAll: true,
+    path: [],
+    missingAt: valueLoc(list, index),
+    kindWord: `relationship type '${relType.name}'`,
+  });
+  const properties = dict<PlanValue>();
+  for (const name of Object.keys(checked)) {
+    const fromTemplate = given !== undefined && name in given;
+    const def = relType.properties.get(name);
+    const origin = fromTemplate ? given : (def?.def ?? checked);
+    const at = fromTemplate || def?.def === undefined ? name : 'default';
+    const ns = fromTemplate ? namespace : (def?.namespace ?? namespace);
+    properties[name] = scanFunctions(checked[name] as Value, origin, at, { ...scope, namespace: ns }, ctx.scan).value as PlanValue;
+  }
+  const connection = properties.connection_type;
+  if (connection !== undefined && typeof connection === 'string' && connection !== 'all_to_all' && connection !== 'all_to_one') {
+    ctx.reporter.report(
+      'DSL_INVALID_VALUE',
+      `'connection_type' of ${owner} is ${show(connection)}; it must be all_to_all or all_to_one.`,
+      given !== undefined && 'connection_type' in given ? valueLoc(given, 'connection_type') : valueLoc(entry, 'type'),
+    );
+  }
+  if (relType.hierarchy.includes(LIFECYCLE_OPERATION)) {
+    checkLifecycleOperation(properties.operation, given, byName.get(target), owner, entry, ctx);
+  }
+  const element = build.element;
+  const sourceIfaces = parseInterfaces(ok.has('source_interfaces') ? entry.source_interfaces : undefined, entry, 'source_interfaces', 'template', owner, namespace, ctx);
+  const targetIfaces = parseInterfaces(ok.has('target_interfaces') ? entry.target_interfaces : undefined, entry, 'target_interfaces', 'template', owner, namespace, ctx);
+  const sourceOps = buildOperations(mergeTemplateInterfaces(relType.sourceInterfaces, sourceIfaces, owner, ctx), element, scope, `the source side of ${owner}`, ctx);
+  const targetOps = buildOperations(mergeTemplateInterfaces(relType.targetInterfaces, targetIfaces, owner, ctx), element, scope, `the target side of ${owner}`, ctx);
+  return {
+    type: relType.name,
+    target_id: target,
+    type_hierarchy: relType.hierarchy,
+    properties,
+    source_operations: sourceOps,
+    target_operations: targetOps,
+  };
+}
+
+function checkLifecycleOperation(
+  operation: PlanValue | undefined,
+  given: ValueMap | undefined,
+  target: NodeBuild | undefined,
+  owner: string,
+  entry: ValueMap,
+  ctx: PlanContext,
+): void {
+  if (typeof operation !== 'string' || target === undefined) return;
+  const lifecycle = target.type.interfaces.get('cloudify.interfaces.lifecycle');
+  const short = operation.replace(/^cloudify\.interfaces\.lifecycle\./, '');
+  if (lifecycle === undefined || !lifecycle.has(short)) {
+    ctx.reporter.report(
+      'DSL_UNKNOWN_OPERATION',
+      `${capitalize(owner)} waits for the operation '${operation}', which is not a lifecycle operation of node template '${target.node.id}'.${didYouMean(short, lifecycle?.keys() ?? [])}`,
+      given !== undefined && 'operation' in given ? valueLoc(given, 'operation') : valueLoc(entry, 'type'),
+    );
+  }
+}
+
+function reportCycles(builds: NodeBuild[], ctx: PlanContext): void {
+  const byName = new Map(builds.map((b) => [b.node.id, b]));
+  const state = new Map<string, 'visiting' | 'done'>();
+  const reported = new Set<string>();
+  const visit = (start: NodeBuild): void => {
+    // Iterative depth-first search: deep dependency chains must not overflow the stack.
+    const stack: { build: NodeBuild; next: number }[] = [{ build: start, next: 0 }];
+    const path: string[] = [start.node.id];
+    state.set(start.node.id, 'visiting');
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1] as { build: NodeBuild; next: number };
+      const edge = frame.build.edges[frame.next++];
+      if (edge === undefined) {
+        state.set(frame.build.node.id, 'done');
+        stack.pop();
+        path.pop();
+        continue;
+      }
+      const s = state.get(edge.target);
+      if (s === 'visiting') {
+        const cycle = [...path.slice(path.indexOf(edge.target)), edge.target];
+        const key = [...cycle].sort().join('\u0000');
+        if (!reported.has(key)) {
+          reported.add(key);
+          ctx.reporter.report(
+            'DSL_RELATIONSHIP_CYCLE',
+            `Node templates depend on each other in a cycle (${cycle.join(' → ')}), so there is no order to install them in.`,
+            edge.loc,
+          );
+        }
+        continue;
+      }
+      const next = byName.get(edge.target);
+      if (s === undefined && next !== undefined) {
+        state.set(edge.target, 'visiting');
+        stack.push({ build: next, next: 0 });
+        path.push(edge.target);
+      }
+    }
+  };
+  for (const build of builds) if (!state.has(build.node.id)) visit(build);
+}
+
+function assignHosts(builds: NodeBuild[], byName: Map<string, NodeBuild>): void {
+  const hostOf = (build: NodeBuild): string | undefined => {
+    const seen = new Set<string>();
+    for (let b: NodeBuild | undefined = build; b !== undefined && !seen.has(b.node.id); ) {
+      seen.add(b.node.id);
+      if (b.type.hierarchy.includes(COMPUTE)) return b.node.id;
+      const container: string | undefined = b.edges.find((e) => e.containedIn)?.target;
+      b = container === undefined ? undefined : byName.get(container);
+    }
+    return undefined;
+  };
+  for (const build of builds) {
+    const host = hostOf(build);
+    if (host !== undefined) build.node.host_id = host;
+  }
+}
+
+function assignPlugins(builds: NodeBuild[], byName: Map<string, NodeBuild>, ctx: PlanContext): void {
+  for (const build of builds) {
+    const plugins = new Map<string, PlanPlugin>();
+    for (const table of build.operationTables) {
+      for (const op of Object.values(table)) {
+        const entry = ctx.plugins.get(op.plugin);
+        if (entry === undefined) continue;
+        const executor =
+          op.executor === 'auto' || op.executor === null
+            ? build.node.host_id !== undefined && op.executor === 'auto'
+              ? 'host_agent'
+              : op.executor === 'auto'
+                ? 'central_deployment_agent'
+                : entry.plugin.executor
+            : op.executor;
+        const key = `${op.plugin}\u0000${executor}`;
+        if (!plugins.has(key)) plugins.set(key, { ...entry.plugin, executor });
+      }
+    }
+    build.node.plugins = [...plugins.values()];
+    const central = new Map<string, PlanPlugin>();
+    for (const p of build.node.plugins) if (p.executor === 'central_deployment_agent') central.set(p.name, p);
+    build.node.deployment_plugins_to_install = [...central.values()];
+    if (build.node.host_id === undefined) {
+      const hostAgent = build.node.plugins.find((p) => p.executor === 'host_agent');
+      if (hostAgent !== undefined) {
+        ctx.reporter.report(
+          'DSL_HOST_AGENT_WITHOUT_HOST',
+          `Node template '${build.node.id}' uses plugin '${hostAgent.name}' with the host_agent executor, but it is not contained in a Compute host (add a contained_in relationship, or use central_deployment_agent).`,
+          keyLoc(build.element.section, build.element.localName),
+        );
+      }
+    }
+  }
+  for (const build of builds) {
+    if (!build.type.hierarchy.includes(COMPUTE)) continue;
+    const toInstall = new Map<string, PlanPlugin>();
+    for (const other of builds) {
+      if (other.node.host_id !== build.node.id) continue;
+      for (const p of other.node.plugins) if (p.executor === 'host_agent') toInstall.set(p.name, p);
+    }
+    build.node.plugins_to_install = [...toInstall.values()];
+  }
+  void byName;
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -1,0 +1,15 @@
+import type { Element } from '../compose/compose.js';
+import type { ScanContext } from '../functions/scan.js';
+import type { AnalysisContext } from '../types/context.js';
+import type { TypeRegistry } from '../types/type-registry.js';
+import type { PlanPlugin } from './plan-types.js';
+
+/** What the plan builders share while turning a composed blueprint into a plan. */
+export interface PlanContext extends AnalysisContext {
+  readonly registry: TypeRegistry;
+  readonly scan: ScanContext;
+  /** Plugins by (qualified) name. */
+  readonly plugins: Map<string, { plugin: PlanPlugin; element: Element }>;
+  /** The main blueprint's URL: script paths are resolved against it. */
+  readonly mainUrl: string;
+}

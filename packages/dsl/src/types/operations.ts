@@ -1,0 +1,333 @@
+/**
+ * Operation definitions in interfaces (spec §3, §1.4): the short and long forms, merging along
+ * `derived_from` (the child's operation replaces the parent's), and merging a template's
+ * operation over its type's (inherit the implementation, check inputs against the schema).
+ */
+import { checkFields, type FieldSpec } from '../shape/check-fields.js';
+import { keyLoc, valueLoc } from '../source/locations.js';
+import type { Loc } from '../source/source-doc.js';
+import { isMap, kindOf, show, type Value, type ValueMap } from '../util/value.js';
+import type { AnalysisContext } from './context.js';
+import { parseSchema, type PropertyDef } from './schema.js';
+
+/** One operation as declared in a type or a template. */
+export interface OpDef {
+  /** The implementation string; '' is a NO-OP. */
+  readonly implementation: string;
+  /** Type level: the input schema. */
+  readonly inputSchema: ReadonlyMap<string, PropertyDef>;
+  /** Template level: the input values (may hold functions). */
+  readonly inputValues: ValueMap;
+  readonly executor: string | undefined;
+  readonly maxRetries: number | undefined;
+  readonly retryInterval: number | undefined;
+  readonly timeout: number | undefined;
+  readonly timeoutRecoverable: boolean | undefined;
+  /** The namespace the implementation's plugin name is resolved in. */
+  readonly namespace: string | undefined;
+  /** The raw definition's container and key, for locations. */
+  readonly container: object;
+  readonly key: string;
+  /** Where the operation is named. */
+  readonly at: Loc | undefined;
+  readonly level: 'type' | 'template';
+}
+
+/** interface name → operation name → definition. */
+export type Interfaces = Map<string, Map<string, OpDef>>;
+
+const OP_FIELDS: Record<string, FieldSpec> = {
+  implementation: { shape: 'string' },
+  inputs: { shape: 'map' },
+  executor: { shape: 'string' },
+  max_retries: { shape: 'integer', since: '1_1' },
+  retry_interval: { shape: 'number', since: '1_1' },
+  timeout: { shape: 'number' },
+  timeout_recoverable: { shape: 'boolean' },
+};
+
+const EXECUTORS = ['central_deployment_agent', 'host_agent'];
+
+/** True for a NO-OP operation (no implementation, no inputs, nothing set). */
+export function isNoOp(op: OpDef): boolean {
+  return (
+    op.implementation === '' &&
+    op.inputSchema.size === 0 &&
+    Object.keys(op.inputValues).length === 0 &&
+    op.executor === undefined &&
+    op.maxRetries === undefined &&
+    op.retryInterval === undefined &&
+    op.timeout === undefined &&
+    op.timeoutRecoverable === undefined
+  );
+}
+
+/** Parses the `interfaces` mapping of a type (schemas) or a template (values). */
+export function parseInterfaces(
+  raw: Value | undefined,
+  container: object,
+  key: string,
+  level: 'type' | 'template',
+  owner: string,
+  namespace: string | undefined,
+  ctx: AnalysisContext,
+): Interfaces {
+  const out: Interfaces = new Map();
+  if (raw === undefined || raw === null) return out;
+  if (!isMap(raw)) {
+    ctx.reporter.report(
+      'DSL_WRONG_TYPE',
+      `'${key}' of ${owner} must be a mapping of interface names to operations, not ${kindOf(raw)}.`,
+      valueLoc(container, key),
+    );
+    return out;
+  }
+  for (const ifaceName of Object.keys(raw)) {
+    const ops = raw[ifaceName] as Value;
+    const table = new Map<string, OpDef>();
+    out.set(ifaceName, table);
+    if (ops === null) continue;
+    if (!isMap(ops)) {
+      ctx.reporter.report(
+        'DSL_WRONG_TYPE',
+        `Interface '${ifaceName}' of ${owner} must be a mapping of operation names to operations, not ${kindOf(ops)}.`,
+        valueLoc(raw, ifaceName),
+      );
+      continue;
+    }
+    for (const opName of Object.keys(ops)) {
+      const op = parseOperation(ops, opName, `operation '${ifaceName}.${opName}' of ${owner}`, level, namespace, ctx);
+      if (op !== undefined) table.set(opName, op);
+    }
+  }
+  return out;
+}
+
+function parseOperation(
+  ops: ValueMap,
+  opName: string,
+  what: string,
+  level: 'type' | 'template',
+  namespace: string | undefined,
+  ctx: AnalysisContext,
+): OpDef | undefined {
+  const raw = ops[opName] as Value;
+  const at = keyLoc(ops, opName);
+  const base = {
+    inputSchema: new Map<string, PropertyDef>(),
+    inputValues: Object.create(null) as ValueMap,
+    executor: undefined,
+    maxRetries: undefined,
+    retryInterval: undefined,
+    timeout: undefined,
+    timeoutRecoverable: undefined,
+    namespace,
+    container: ops,
+    key: opName,
+    at,
+    level,
+  };
+  if (raw === null) return { ...base, implementation: '' };
+  if (typeof raw === 'string') return { ...base, implementation: raw.trim() === '' ? '' : raw };
+  if (!isMap(raw)) {
+    ctx.reporter.report(
+      'DSL_WRONG_TYPE',
+      `The ${what} must be an implementation string or a mapping, not ${kindOf(raw)}.`,
+      valueLoc(ops, opName),
+    );
+    return undefined;
+  }
+  const ok = checkFields(raw, OP_FIELDS, { reporter: ctx.reporter, version: ctx.version, what: `the ${what}`, at });
+  const executor = ok.has('executor') ? ((raw.executor as string | null) ?? undefined) : undefined;
+  if (executor !== undefined && !EXECUTORS.includes(executor)) {
+    ctx.reporter.report(
+      'DSL_INVALID_VALUE',
+      `The ${what} has executor ${show(executor)}; valid executors are ${EXECUTORS.join(' and ')}.`,
+      valueLoc(raw, 'executor'),
+    );
+  }
+  const maxRetries = ok.has('max_retries') ? ((raw.max_retries as number | null) ?? undefined) : undefined;
+  if (maxRetries !== undefined && maxRetries < -1) {
+    ctx.reporter.report(
+      'DSL_INVALID_VALUE',
+      `'max_retries' of the ${what} is ${maxRetries}; use -1 for unlimited retries or a number ≥ 0.`,
+      valueLoc(raw, 'max_retries'),
+    );
+  }
+  for (const field of ['retry_interval', 'timeout'] as const) {
+    const v = raw[field];
+    if (ok.has(field) && typeof v === 'number' && v < 0) {
+      ctx.reporter.report(
+        'DSL_INVALID_VALUE',
+        `'${field}' of the ${what} is ${v}; it must be a number of seconds ≥ 0.`,
+        valueLoc(raw, field),
+      );
+    }
+  }
+  const implementation = ok.has('implementation') ? ((raw.implementation as string | null) ?? '') : '';
+  const inputs = ok.has('inputs') && isMap(raw.inputs) ? raw.inputs : undefined;
+  return {
+    ...base,
+    implementation: implementation.trim() === '' ? '' : implementation,
+    inputSchema:
+      level === 'type' && inputs !== undefined
+        ? parseSchema(inputs, raw, 'inputs', 'operation-input', `the ${what}`, namespace, ctx)
+        : base.inputSchema,
+    inputValues: level === 'template' && inputs !== undefined ? inputs : base.inputValues,
+    executor: executor !== undefined && EXECUTORS.includes(executor) ? executor : undefined,
+    maxRetries: maxRetries !== undefined && maxRetries >= -1 ? maxRetries : undefined,
+    retryInterval: ok.has('retry_interval') ? ((raw.retry_interval as number | null) ?? undefined) : undefined,
+    timeout: ok.has('timeout') ? ((raw.timeout as number | null) ?? undefined) : undefined,
+    timeoutRecoverable: ok.has('timeout_recoverable')
+      ? ((raw.timeout_recoverable as boolean | null) ?? undefined)
+      : undefined,
+    container: ops,
+  };
+}
+
+/** Type over parent type: per interface, per operation, the child's operation replaces. */
+export function mergeTypeInterfaces(parent: Interfaces, child: Interfaces): Interfaces {
+  const out: Interfaces = new Map();
+  for (const [name, ops] of parent) out.set(name, new Map(ops));
+  for (const [name, ops] of child) {
+    const merged = out.get(name) ?? new Map<string, OpDef>();
+    for (const [opName, op] of ops) merged.set(opName, op);
+    out.set(name, merged);
+  }
+  return out;
+}
+
+/** The result of merging a template's operation over its type's. */
+export interface MergedOp {
+  readonly implementation: string;
+  /** The values to run with (schema defaults filled in). */
+  readonly inputs: ValueMap;
+  /** Where each input value came from: its container (for locations and namespaces). */
+  readonly inputOrigins: ReadonlyMap<string, { container: object; namespace: string | undefined }>;
+  /** Declared input types (from the type's schema, when the implementation is the type's). */
+  readonly inputTypes: ReadonlyMap<string, string>;
+  readonly executor: string | undefined;
+  readonly maxRetries: number | undefined;
+  readonly retryInterval: number | undefined;
+  readonly timeout: number | undefined;
+  readonly timeoutRecoverable: boolean | undefined;
+  /** The namespace to resolve the implementation's plugin in. */
+  readonly namespace: string | undefined;
+  /** The definition that supplied the implementation, for locations. */
+  readonly source: OpDef;
+}
+
+/**
+ * Merges template interfaces over type interfaces (spec §1.4) and returns the merged operations
+ * per interface. NO-OPs are returned as `undefined` so short names can still be counted.
+ */
+export function mergeTemplateInterfaces(
+  typeIfaces: Interfaces,
+  templateIfaces: Interfaces,
+  owner: string,
+  ctx: AnalysisContext,
+): Map<string, Map<string, MergedOp | undefined>> {
+  const out = new Map<string, Map<string, MergedOp | undefined>>();
+  const names = new Set([...typeIfaces.keys(), ...templateIfaces.keys()]);
+  for (const ifaceName of names) {
+    const typeOps = typeIfaces.get(ifaceName) ?? new Map<string, OpDef>();
+    const tmplOps = templateIfaces.get(ifaceName) ?? new Map<string, OpDef>();
+    const merged = new Map<string, MergedOp | undefined>();
+    for (const opName of new Set([...typeOps.keys(), ...tmplOps.keys()])) {
+      merged.set(
+        opName,
+        mergeOne(typeOps.get(opName), tmplOps.get(opName), `${ifaceName}.${opName}`, owner, ctx),
+      );
+    }
+    out.set(ifaceName, merged);
+  }
+  return out;
+}
+
+function fromType(op: OpDef, owner: string, fullName: string, ctx: AnalysisContext, given: ValueMap | undefined, givenOp?: OpDef): MergedOp {
+  const inputs = Object.create(null) as ValueMap;
+  const origins = new Map<string, { container: object; namespace: string | undefined }>();
+  const types = new Map<string, string>();
+  for (const [name, def] of op.inputSchema) {
+    if (def.type !== undefined) types.set(name, def.type);
+    if (def.hasDefault) {
+      inputs[name] = def.default;
+      origins.set(name, { container: def.def ?? op.container, namespace: def.namespace });
+    }
+  }
+  if (given !== undefined && givenOp !== undefined) {
+    for (const name of Object.keys(given)) {
+      inputs[name] = given[name] as Value;
+      origins.set(name, { container: given, namespace: givenOp.namespace });
+    }
+  }
+  for (const [name, def] of op.inputSchema) {
+    if (!(name in inputs) && def.required) {
+      ctx.reporter.report(
+        'DSL_OPERATION_INPUT_MISSING',
+        `Input '${name}' of operation '${fullName}' of ${owner} has no default and is given no value.`,
+        givenOp?.at ?? op.at,
+      );
+    }
+  }
+  return {
+    implementation: op.implementation,
+    inputs,
+    inputOrigins: origins,
+    inputTypes: types,
+    executor: givenOp?.executor ?? op.executor,
+    maxRetries: givenOp?.maxRetries ?? op.maxRetries,
+    retryInterval: givenOp?.retryInterval ?? op.retryInterval,
+    timeout: givenOp?.timeout ?? op.timeout,
+    timeoutRecoverable: givenOp?.timeoutRecoverable ?? op.timeoutRecoverable,
+    namespace: op.namespace,
+    source: op,
+  };
+}
+
+function fromTemplate(op: OpDef): MergedOp {
+  const origins = new Map<string, { container: object; namespace: string | undefined }>();
+  for (const name of Object.keys(op.inputValues)) {
+    origins.set(name, { container: op.inputValues, namespace: op.namespace });
+  }
+  return {
+    implementation: op.implementation,
+    inputs: op.inputValues,
+    inputOrigins: origins,
+    inputTypes: new Map(),
+    executor: op.executor,
+    maxRetries: op.maxRetries,
+    retryInterval: op.retryInterval,
+    timeout: op.timeout,
+    timeoutRecoverable: op.timeoutRecoverable,
+    namespace: op.namespace,
+    source: op,
+  };
+}
+
+function mergeOne(
+  typeOp: OpDef | undefined,
+  tmplOp: OpDef | undefined,
+  fullName: string,
+  owner: string,
+  ctx: AnalysisContext,
+): MergedOp | undefined {
+  if (typeOp === undefined) {
+    if (tmplOp === undefined || tmplOp.implementation === '') return undefined;
+    return fromTemplate(tmplOp);
+  }
+  if (tmplOp === undefined) {
+    if (typeOp.implementation === '') return undefined;
+    return fromType(typeOp, owner, fullName, ctx, undefined);
+  }
+  if (isNoOp(tmplOp)) return undefined;
+  if (typeOp.implementation === '' && typeOp.inputSchema.size === 0) {
+    return tmplOp.implementation === '' ? undefined : fromTemplate(tmplOp);
+  }
+  const implementation = tmplOp.implementation === '' ? typeOp.implementation : tmplOp.implementation;
+  if (implementation === '') return undefined;
+  if (implementation === typeOp.implementation) {
+    return fromType(typeOp, owner, fullName, ctx, tmplOp.inputValues, tmplOp);
+  }
+  return fromTemplate(tmplOp);
+}
