@@ -3,7 +3,13 @@
  * {@link Plan}, with coded diagnostics; prepare a deployment (inputs, functions, node instances).
  * Runs in the browser too; Node-only parts are in `@cairn/dsl/node`.
  */
-export { parseBlueprint, createParseCache, type ParseOptions, type ParseResult, type ParseCache } from './parse.js';
+export {
+  parseBlueprint,
+  createParseCache,
+  type ParseOptions,
+  type ParseResult,
+  type ParseCache,
+} from './parse.js';
 export type { Diagnostic } from './diagnostics/diagnostic.js';
 export {
   DIAGNOSTIC_CODES,
@@ -30,7 +36,12 @@ export type {
 export { createMemoryHost } from './imports/memory-host.js';
 export type { ImportRule } from './imports/import-string.js';
 export { isBuiltinTypesImport } from './imports/import-string.js';
-export { choosePluginYaml, versionSatisfies, isValidVersionSpec } from './imports/plugin-selection.js';
+export {
+  choosePluginYaml,
+  versionSatisfies,
+  isValidVersionSpec,
+} from './imports/plugin-selection.js';
 export { DSL_VERSIONS, type DslVersion } from './util/dsl-version.js';
 export type * from './plan/plan-types.js';
+export { readYaml, type YamlReadResult } from './source/read-yaml.js';
 export { BUILTIN_TYPES_YAML } from './builtin/types-yaml.generated.js';

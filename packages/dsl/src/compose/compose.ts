@@ -160,7 +160,11 @@ class Composer {
         continue;
       }
       const since = ('since' in rule ? rule.since : undefined) ?? SINCE_WORDS[key];
-      if (since !== undefined && !versionAtLeast(version, since) && !isPluginLabelSection(file, key)) {
+      if (
+        since !== undefined &&
+        !versionAtLeast(version, since) &&
+        !isPluginLabelSection(file, key)
+      ) {
         this.reporter.report(
           'DSL_FEATURE_VERSION',
           `The '${key}' section needs cloudify_dsl_${since} or newer; this blueprint declares ${version}.`,
@@ -286,7 +290,8 @@ class Composer {
         table.set(name, mergeWorkflow(existing, element));
         continue;
       }
-      if (section === 'node_templates' && this.extendNodeTemplate(table, existing, element)) continue;
+      if (section === 'node_templates' && this.extendNodeTemplate(table, existing, element))
+        continue;
       this.reporter.report(
         'DSL_MERGE_CONFLICT',
         `'${name}' in '${section}' is already defined in '${existing.file.doc.name}'${locSuffix(keyLoc(existing.section, existing.localName))}; an element can be defined only once.`,
@@ -307,7 +312,10 @@ class Composer {
       const list = (incoming.value as ValueMap).relationships as Value[];
       table.set(existing.name, {
         ...existing,
-        extraRelationships: [...existing.extraRelationships, { list, namespace: incoming.namespace }],
+        extraRelationships: [
+          ...existing.extraRelationships,
+          { list, namespace: incoming.namespace },
+        ],
       });
       return true;
     }
@@ -339,7 +347,8 @@ function mergeWorkflow(first: Element, later: Element): Element {
 
 function isPluginLabelSection(file: LoadedFile, key: string): boolean {
   return (
-    file.kind === 'plugin' && (key === 'labels' || key === 'blueprint_labels' || key === 'resource_tags')
+    file.kind === 'plugin' &&
+    (key === 'labels' || key === 'blueprint_labels' || key === 'resource_tags')
   );
 }
 

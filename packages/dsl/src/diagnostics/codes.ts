@@ -102,7 +102,8 @@ export const DIAGNOSTIC_CODES = {
   },
   DSL_IMPORT_NAMESPACE: {
     severity: 'error',
-    summary: 'A namespace is invalid, reused, missing on a `blueprint:` import, or put on the built-in types.',
+    summary:
+      'A namespace is invalid, reused, missing on a `blueprint:` import, or put on the built-in types.',
   },
   DSL_IMPORT_UNSUPPORTED: {
     severity: 'error',

@@ -10,7 +10,7 @@ import { keyLoc, valueLoc, copyLoc } from '../source/locations.js';
 import type { Loc } from '../source/source-doc.js';
 import { versionAtLeast, type DslVersion } from '../util/dsl-version.js';
 import { closest, didYouMean } from '../util/suggest.js';
-import { dict, isMap, kindOf, show, type Value, type ValueMap } from '../util/value.js';
+import { dict, isMap, show, type Value, type ValueMap } from '../util/value.js';
 import { asFunctionCall, FUNCTION_NAMES, type FunctionCall } from './function-call.js';
 
 /** Functions evaluated only while a workflow runs. */
@@ -91,11 +91,11 @@ class Scanner {
     private readonly scope: FunctionScope,
   ) {}
 
-  walk(value: Value, container: object, key: string | number): Value {
+  walk(value: Value): Value {
     if (Array.isArray(value)) {
       let changed = false;
-      const out = value.map((item, i) => {
-        const v = this.walk(item, value, i);
+      const out = value.map((item) => {
+        const v = this.walk(item);
         if (v !== item) changed = true;
         return v;
       });
@@ -105,13 +105,13 @@ class Scanner {
     }
     if (!isMap(value)) return value;
     const call = asFunctionCall(value);
-    if (call !== undefined) return this.call(call, container, key);
+    if (call !== undefined) return this.call(call);
     this.checkUnknownFunction(value);
     let changed = false;
     const out = dict<Value>();
     for (const k of Object.keys(value)) {
       const item = value[k] as Value;
-      const v = this.walk(item, value, k);
+      const v = this.walk(item);
       if (v !== item) changed = true;
       out[k] = v;
     }
@@ -135,7 +135,7 @@ class Scanner {
     );
   }
 
-  private call(call: FunctionCall, container: object, key: string | number): Value {
+  private call(call: FunctionCall): Value {
     this.hasFunctions = true;
     const map = call.map;
     const at = keyLoc(map, call.name);
@@ -163,8 +163,6 @@ class Scanner {
     out[call.name] = args;
     if (call.resultType !== undefined) out.type = call.resultType;
     copyLoc(map, out);
-    void container;
-    void key;
     return out;
   }
 
@@ -177,8 +175,8 @@ class Scanner {
   }
 
   /** Checks nested arguments: walks them (they may hold functions) and returns them rewritten. */
-  private nested(args: Value, map: ValueMap, name: string): Value {
-    return this.walk(args, map, name);
+  private nested(args: Value): Value {
+    return this.walk(args);
   }
 
   private noRuntimeInside(call: FunctionCall, args: Value, loc: Loc | undefined): boolean {
@@ -207,34 +205,47 @@ class Scanner {
           return args;
         }
         const node = this.resolveNode(args[0], call, valueLoc(args, 0), false);
-        const rest = this.nested(args.slice(1), map, call.name) as Value[];
-        return node === args[0] && rest.every((v, i) => v === args[i + 1]) ? args : withLoc(args, [node, ...rest]);
+        const rest = this.nested(args.slice(1)) as Value[];
+        return node === args[0] && rest.every((v, i) => v === args[i + 1])
+          ? args
+          : withLoc(args, [node, ...rest]);
       }
       case 'get_secret':
       case 'get_environment_capability':
-        if (typeof args === 'string' || asFunctionCall(args) !== undefined) return this.nested(args, map, call.name);
+        if (typeof args === 'string' || asFunctionCall(args) !== undefined)
+          return this.nested(args);
         if (!Array.isArray(args) || args.length < 1) {
           this.arityError(call, 'a name, or a list [name, key, …]', at);
           return args;
         }
-        return this.nested(args, map, call.name);
+        return this.nested(args);
       case 'get_capability':
       case 'get_group_capability':
         if (!Array.isArray(args) || args.length < 2) {
           this.arityError(call, 'a list: [deployment_id, capability_name, …]', at);
           return args;
         }
-        return this.nested(args, map, call.name);
+        return this.nested(args);
       case 'get_label':
-        if (typeof args === 'string' || asFunctionCall(args) !== undefined) return this.nested(args, map, call.name);
-        if (!Array.isArray(args) || args.length !== 2 || (typeof args[1] !== 'number' && asFunctionCall(args[1]) === undefined)) {
+        if (typeof args === 'string' || asFunctionCall(args) !== undefined)
+          return this.nested(args);
+        if (
+          !Array.isArray(args) ||
+          args.length !== 2 ||
+          (typeof args[1] !== 'number' && asFunctionCall(args[1]) === undefined)
+        ) {
           this.arityError(call, 'a label key, or a list [key, index]', at);
           return args;
         }
-        return this.nested(args, map, call.name);
+        return this.nested(args);
       case 'get_sys': {
-        if (!Array.isArray(args) || args.length !== 2 || typeof args[0] !== 'string' || typeof args[1] !== 'string') {
-          this.arityError(call, "a list of two names, e.g. [deployment, id] or [tenant, name]", at);
+        if (
+          !Array.isArray(args) ||
+          args.length !== 2 ||
+          typeof args[0] !== 'string' ||
+          typeof args[1] !== 'string'
+        ) {
+          this.arityError(call, 'a list of two names, e.g. [deployment, id] or [tenant, name]', at);
           return args;
         }
         const allowed = SYS_KEYS[args[0]];
@@ -257,36 +268,55 @@ class Scanner {
           this.arityError(call, 'a list of values to join', at);
           return args;
         }
-        return this.nested(args, map, call.name);
+        return this.nested(args);
       case 'merge':
         if (!Array.isArray(args) || !args.every((a) => isMap(a))) {
           this.arityError(call, 'a list of mappings (or functions that give mappings)', at);
           return args;
         }
-        return this.nested(args, map, call.name);
+        return this.nested(args);
       case 'string_find':
         return this.listOf(call, map, at, [2], '[string, substring]');
       case 'string_replace':
-        return this.listOf(call, map, at, [3, 4], '[string, old, new] or [string, old, new, count]');
+        return this.listOf(
+          call,
+          map,
+          at,
+          [3, 4],
+          '[string, old, new] or [string, old, new, count]',
+        );
       case 'string_split':
-        return this.listOf(call, map, at, [2, 3], '[string, separator] or [string, separator, index]');
+        return this.listOf(
+          call,
+          map,
+          at,
+          [2, 3],
+          '[string, separator] or [string, separator, index]',
+        );
       case 'string_lower':
       case 'string_upper':
-        if (typeof args === 'string' || asFunctionCall(args) !== undefined) return this.nested(args, map, call.name);
+        if (typeof args === 'string' || asFunctionCall(args) !== undefined)
+          return this.nested(args);
         this.arityError(call, 'a string or a function that gives one', at);
         return args;
       default:
-        return this.nested(args, map, call.name);
+        return this.nested(args);
     }
   }
 
-  private listOf(call: FunctionCall, map: ValueMap, at: Loc | undefined, sizes: number[], words: string): Value {
+  private listOf(
+    call: FunctionCall,
+    map: ValueMap,
+    at: Loc | undefined,
+    sizes: number[],
+    words: string,
+  ): Value {
     const args = call.args;
     if (!Array.isArray(args) || !sizes.includes(args.length)) {
       this.arityError(call, `a list ${words}`, at);
       return args;
     }
-    return this.nested(args, map, call.name);
+    return this.nested(args);
   }
 
   private getInput(call: FunctionCall, map: ValueMap, at: Loc | undefined): Value {
@@ -299,7 +329,7 @@ class Scanner {
       rest = args.slice(1);
     } else if (asFunctionCall(args) !== undefined) {
       if (!this.noRuntimeInside(call, args, at)) return args;
-      return this.nested(args, map, call.name);
+      return this.nested(args);
     } else {
       this.arityError(call, 'an input name, or a list [input_name, key or index, …]', at);
       return args;
@@ -330,21 +360,25 @@ class Scanner {
       }
       this.ctx.inputRefs?.push({ input: qualified, loc: nameLoc });
     } else if (asFunctionCall(name) !== undefined) {
-      qualified = this.walk(name, Array.isArray(args) ? args : map, 0);
+      qualified = this.walk(name);
     } else {
       this.arityError(call, 'an input name (a string) first', nameLoc);
       return args;
     }
     for (const [i, p] of rest.entries()) {
       if (typeof p !== 'string' && typeof p !== 'number' && asFunctionCall(p) === undefined) {
-        this.arityError(call, 'keys (strings) or indexes (integers) after the input name', valueLoc(args as Value[], i + 1));
+        this.arityError(
+          call,
+          'keys (strings) or indexes (integers) after the input name',
+          valueLoc(args, i + 1),
+        );
         return args;
       }
     }
     if (typeof args === 'string') return qualified;
-    const walkedRest = this.nested(rest, map, call.name) as Value[];
+    const walkedRest = this.nested(rest) as Value[];
     if (qualified === name && walkedRest.every((v, i) => v === rest[i])) return args;
-    return withLoc(args as Value[], [qualified, ...walkedRest]);
+    return withLoc(args, [qualified, ...walkedRest]);
   }
 
   private nodeReference(call: FunctionCall, map: ValueMap, at: Loc | undefined): Value {
@@ -362,17 +396,39 @@ class Scanner {
     for (let i = 1; i < args.length; i++) {
       const p = args[i] as Value;
       if (typeof p !== 'string' && typeof p !== 'number' && asFunctionCall(p) === undefined) {
-        this.arityError(call, 'property or attribute names and nested keys (strings or integers)', valueLoc(args, i));
+        this.arityError(
+          call,
+          'property or attribute names and nested keys (strings or integers)',
+          valueLoc(args, i),
+        );
         return args;
       }
     }
     const node = this.resolveNode(first, call, valueLoc(args, 0), true);
-    const rest = this.nested(args.slice(1), map, call.name) as Value[];
+    const rest = this.nested(args.slice(1)) as Value[];
     if (call.name === 'get_property' && typeof node === 'string') {
-      const target = node === 'SELF' ? this.scope.self : node === 'SOURCE' ? this.scope.self : node === 'TARGET' ? this.scope.target : node;
-      const path = rest.filter((p): p is string | number => typeof p === 'string' || typeof p === 'number');
-      if (target !== undefined && path.length === rest.length && this.ctx.composed.sections.node_templates.has(target)) {
-        this.ctx.propertyRefs.push({ node: target, path, loc: valueLoc(args, 1), where: this.scope.where });
+      const target =
+        node === 'SELF'
+          ? this.scope.self
+          : node === 'SOURCE'
+            ? this.scope.self
+            : node === 'TARGET'
+              ? this.scope.target
+              : node;
+      const path = rest.filter(
+        (p): p is string | number => typeof p === 'string' || typeof p === 'number',
+      );
+      if (
+        target !== undefined &&
+        path.length === rest.length &&
+        this.ctx.composed.sections.node_templates.has(target)
+      ) {
+        this.ctx.propertyRefs.push({
+          node: target,
+          path,
+          loc: valueLoc(args, 1),
+          where: this.scope.where,
+        });
       }
     }
     if (node === first && rest.every((v, i) => v === args[i + 1])) return args;
@@ -380,7 +436,12 @@ class Scanner {
   }
 
   /** Checks a node reference (or SELF/SOURCE/TARGET) and returns it qualified. */
-  private resolveNode(name: string, call: FunctionCall, loc: Loc | undefined, keywords: boolean): string {
+  private resolveNode(
+    name: string,
+    call: FunctionCall,
+    loc: Loc | undefined,
+    keywords: boolean,
+  ): string {
     if (keywords && (name === 'SELF' || name === 'SOURCE' || name === 'TARGET')) {
       const ok = name === 'SELF' ? this.scope.kind === 'node' : this.scope.kind === 'relationship';
       if (!ok) {
@@ -388,7 +449,11 @@ class Scanner {
           name === 'SELF'
             ? 'SELF can be used only in node template properties and operations'
             : `${name} can be used only in relationship properties and operations`;
-        this.ctx.reporter.report('DSL_FUNCTION_SCOPE', `'${call.name}' in ${this.scope.where} uses ${name}, but ${where}.`, loc);
+        this.ctx.reporter.report(
+          'DSL_FUNCTION_SCOPE',
+          `'${call.name}' in ${this.scope.where} uses ${name}, but ${where}.`,
+          loc,
+        );
       }
       return name;
     }
@@ -430,20 +495,11 @@ export function findFunction(value: Value, test: (name: string) => boolean): str
 }
 
 /**
- * Scans `value` (found at `container[key]`) for functions, reports problems, and returns the
+ * Scans `value` for functions, reports problems, and returns the
  * value with namespaced references rewritten.
  */
-export function scanFunctions(
-  value: Value,
-  container: object,
-  key: string | number,
-  scope: FunctionScope,
-  ctx: ScanContext,
-): ScanResult {
+export function scanFunctions(value: Value, scope: FunctionScope, ctx: ScanContext): ScanResult {
   const scanner = new Scanner(ctx, scope);
-  const out = scanner.walk(value, container, key);
+  const out = scanner.walk(value);
   return { value: out, hasFunctions: scanner.hasFunctions };
 }
-
-/** `kindOf`, re-exported for messages about function results. */
-export { kindOf };

@@ -361,7 +361,11 @@ class ImportLoader {
     this.checkImportedVersion(file);
   }
 
-  private importBuiltinTypes(parent: LoadedFile, ownNamespace: string | undefined, at: Loc | undefined): void {
+  private importBuiltinTypes(
+    parent: LoadedFile,
+    ownNamespace: string | undefined,
+    at: Loc | undefined,
+  ): void {
     if (ownNamespace !== undefined) {
       this.reporter.report(
         'DSL_IMPORT_NAMESPACE',
@@ -526,7 +530,12 @@ function isBasicTypesFile(value: ValueMap): boolean {
 
 function readFailureCode(
   reason: Extract<ReadResult, { ok: false }>['reason'],
-): 'DSL_IMPORT_NOT_FOUND' | 'DSL_IMPORT_OFFLINE' | 'DSL_IMPORT_TOO_LARGE' | 'DSL_IMPORT_FETCH_FAILED' | 'DSL_IMPORT_UNSUPPORTED' {
+):
+  | 'DSL_IMPORT_NOT_FOUND'
+  | 'DSL_IMPORT_OFFLINE'
+  | 'DSL_IMPORT_TOO_LARGE'
+  | 'DSL_IMPORT_FETCH_FAILED'
+  | 'DSL_IMPORT_UNSUPPORTED' {
   switch (reason) {
     case 'not-found':
       return 'DSL_IMPORT_NOT_FOUND';

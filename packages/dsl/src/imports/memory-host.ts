@@ -13,7 +13,8 @@ export function createMemoryHost(
 ): ImportHost {
   const read = (url: string): ReadResult => {
     const text = files[url];
-    if (text === undefined) return { ok: false, reason: 'not-found', message: `No file at '${url}'.` };
+    if (text === undefined)
+      return { ok: false, reason: 'not-found', message: `No file at '${url}'.` };
     return { ok: true, url, name: url.replace(/^file:\/\//, ''), text };
   };
   return {
@@ -21,15 +22,26 @@ export function createMemoryHost(
     resolvePlugin: (request) => {
       const entry = options.plugins?.[request.name];
       if (entry === undefined) {
-        return Promise.resolve({ ok: false, reason: 'not-found', message: `No plugin named '${request.name}'.` });
+        return Promise.resolve({
+          ok: false,
+          reason: 'not-found',
+          message: `No plugin named '${request.name}'.`,
+        });
       }
       const r = read(entry.url);
       if (!r.ok) return Promise.resolve({ ok: false, reason: 'unreadable', message: r.message });
-      return Promise.resolve({ ok: true, url: r.url, name: r.name, text: r.text, packageVersion: entry.version });
+      return Promise.resolve({
+        ok: true,
+        url: r.url,
+        name: r.name,
+        text: r.text,
+        packageVersion: entry.version,
+      });
     },
     resolveBlueprint: (id) => {
       const url = options.blueprints?.[id];
-      if (url === undefined) return Promise.resolve({ ok: false, message: `No blueprint with id '${id}'.` });
+      if (url === undefined)
+        return Promise.resolve({ ok: false, message: `No blueprint with id '${id}'.` });
       const r = read(url);
       return Promise.resolve(r.ok ? r : { ok: false, message: r.message });
     },

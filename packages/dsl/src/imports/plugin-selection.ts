@@ -27,7 +27,10 @@ export function versionSatisfies(version: string, spec: string | undefined): boo
 }
 
 /** The highest of `versions` that satisfies `spec`, or undefined. */
-export function highestSatisfying(versions: readonly string[], spec: string | undefined): string | undefined {
+export function highestSatisfying(
+  versions: readonly string[],
+  spec: string | undefined,
+): string | undefined {
   if (spec === undefined || spec.trim() === '') {
     return [...versions].sort((a, b) => compareLoose(b, a))[0];
   }
@@ -53,7 +56,10 @@ function compareLoose(a: string, b: string): number {
  * suffixed with exactly that version, else the highest suffixed version below it, else an
  * unsuffixed file (`plugin.yaml` first). Returns undefined when none fits.
  */
-export function choosePluginYaml(fileNames: readonly string[], dslMinor: number): string | undefined {
+export function choosePluginYaml(
+  fileNames: readonly string[],
+  dslMinor: number,
+): string | undefined {
   let best: { name: string; minor: number } | undefined;
   const unsuffixed: string[] = [];
   for (const name of fileNames) {

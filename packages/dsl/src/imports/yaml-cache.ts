@@ -12,14 +12,23 @@ import type { Value } from '../util/value.js';
 interface CachedLoad {
   readonly doc: SourceDoc;
   readonly value: Value | undefined;
-  readonly diagnostics: readonly { code: DiagnosticCode; severity: Severity; message: string; loc: Loc | undefined }[];
+  readonly diagnostics: readonly {
+    code: DiagnosticCode;
+    severity: Severity;
+    message: string;
+    loc: Loc | undefined;
+  }[];
 }
 
 /** A cache of loaded YAML files, keyed by URL (and checked against the text). */
 export type YamlCache = Map<string, CachedLoad>;
 
 /** Loads `doc`, through `cache` when one is given. */
-export function loadYamlCached(doc: SourceDoc, reporter: Reporter, cache: YamlCache | undefined): Value | undefined {
+export function loadYamlCached(
+  doc: SourceDoc,
+  reporter: Reporter,
+  cache: YamlCache | undefined,
+): Value | undefined {
   if (cache === undefined) return loadYaml(doc, reporter);
   const hit = cache.get(doc.url);
   if (hit !== undefined && hit.doc.text === doc.text) {
@@ -34,9 +43,19 @@ export function loadYamlCached(doc: SourceDoc, reporter: Reporter, cache: YamlCa
 }
 
 class RecordingReporter extends Reporter {
-  readonly recorded: { code: DiagnosticCode; severity: Severity; message: string; loc: Loc | undefined }[] = [];
+  readonly recorded: {
+    code: DiagnosticCode;
+    severity: Severity;
+    message: string;
+    loc: Loc | undefined;
+  }[] = [];
 
-  override add(code: DiagnosticCode, severity: Severity, message: string, loc: Loc | undefined): void {
+  override add(
+    code: DiagnosticCode,
+    severity: Severity,
+    message: string,
+    loc: Loc | undefined,
+  ): void {
     this.recorded.push({ code, severity, message, loc });
     super.add(code, severity, message, loc);
   }

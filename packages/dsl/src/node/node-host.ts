@@ -57,7 +57,11 @@ function readPackageVersion(text: string, name: string): string | undefined {
     if (m === null) continue;
     fallback ??= m[1];
     for (let j = Math.max(0, i - 6); j < Math.min(lines.length, i + 6); j++) {
-      if (new RegExp(`^\\s*package_name:\\s*['"]?${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}['"]?\\s*$`).test(lines[j] ?? '')) {
+      if (
+        new RegExp(
+          `^\\s*package_name:\\s*['"]?${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}['"]?\\s*$`,
+        ).test(lines[j] ?? '')
+      ) {
         return m[1];
       }
     }
@@ -69,7 +73,9 @@ async function fetchText(url: string, options: NodeHostOptions): Promise<ReadRes
   const cached = memoryCache.get(url);
   if (cached !== undefined) return { ok: true, url, name: url, text: cached };
   const cacheFile =
-    options.cacheDir === undefined ? undefined : join(options.cacheDir, createHash('sha256').update(url).digest('hex'));
+    options.cacheDir === undefined
+      ? undefined
+      : join(options.cacheDir, createHash('sha256').update(url).digest('hex'));
   if (cacheFile !== undefined && existsSync(cacheFile)) {
     const text = await readFile(cacheFile, 'utf8');
     memoryCache.set(url, text);
@@ -80,9 +86,16 @@ async function fetchText(url: string, options: NodeHostOptions): Promise<ReadRes
   let lastError = '';
   for (let attempt = 1; attempt <= 3; attempt++) {
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(timeout), redirect: 'follow' });
+      const response = await fetch(url, {
+        signal: AbortSignal.timeout(timeout),
+        redirect: 'follow',
+      });
       if (response.status === 404 || response.status === 410) {
-        return { ok: false, reason: 'not-found', message: `The URL import '${url}' does not exist (HTTP ${response.status}).` };
+        return {
+          ok: false,
+          reason: 'not-found',
+          message: `The URL import '${url}' does not exist (HTTP ${response.status}).`,
+        };
       }
       if (!response.ok) {
         lastError = `HTTP ${response.status} ${response.statusText}`;
@@ -92,21 +105,25 @@ async function fetchText(url: string, options: NodeHostOptions): Promise<ReadRes
       const declared = Number(response.headers.get('content-length') ?? '0');
       if (declared > limit) {
         await response.body?.cancel();
-        return { ok: false, reason: 'too-large', message: `The URL import '${url}' is ${declared} bytes, over the limit of ${limit}.` };
+        return {
+          ok: false,
+          reason: 'too-large',
+          message: `The URL import '${url}' is ${declared} bytes, over the limit of ${limit}.`,
+        };
       }
       const chunks: Uint8Array[] = [];
       let size = 0;
-      const reader = response.body?.getReader();
-      if (reader !== undefined) {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          size += value.byteLength;
+      if (response.body !== null) {
+        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+          size += chunk.byteLength;
           if (size > limit) {
-            await reader.cancel();
-            return { ok: false, reason: 'too-large', message: `The URL import '${url}' is over the size limit of ${limit} bytes.` };
+            return {
+              ok: false,
+              reason: 'too-large',
+              message: `The URL import '${url}' is over the size limit of ${limit} bytes.`,
+            };
           }
-          chunks.push(value);
+          chunks.push(chunk);
         }
       }
       const text = Buffer.concat(chunks).toString('utf8');
@@ -124,7 +141,11 @@ async function fetchText(url: string, options: NodeHostOptions): Promise<ReadRes
           : (e.cause?.code ?? e.message ?? String(error));
     }
   }
-  return { ok: false, reason: 'fetch-failed', message: `Could not fetch the URL import '${url}': ${lastError}.` };
+  return {
+    ok: false,
+    reason: 'fetch-failed',
+    message: `Could not fetch the URL import '${url}': ${lastError}.`,
+  };
 }
 
 /** Creates the Node.js import host. */
@@ -144,18 +165,34 @@ export function createNodeHost(options: NodeHostOptions = {}): ImportHost {
       } catch (error) {
         const code = (error as { code?: string }).code;
         if (code === 'ENOENT' || code === 'ENOTDIR') {
-          return { ok: false, reason: 'not-found', message: `No such file: '${displayPath(path, cwd)}'.` };
+          return {
+            ok: false,
+            reason: 'not-found',
+            message: `No such file: '${displayPath(path, cwd)}'.`,
+          };
         }
-        return { ok: false, reason: 'fetch-failed', message: `Cannot read '${displayPath(path, cwd)}': ${code ?? String(error)}.` };
+        return {
+          ok: false,
+          reason: 'fetch-failed',
+          message: `Cannot read '${displayPath(path, cwd)}': ${code ?? String(error)}.`,
+        };
       }
     }
     if (/^https?:/i.test(url)) {
       if (options.offline === true) {
-        return { ok: false, reason: 'offline', message: `The URL import '${url}' was not fetched: running offline (--offline).` };
+        return {
+          ok: false,
+          reason: 'offline',
+          message: `The URL import '${url}' was not fetched: running offline (--offline).`,
+        };
       }
       return fetchText(url, options);
     }
-    return { ok: false, reason: 'unsupported', message: `Cairn cannot read '${url}': only file:, http: and https: are supported.` };
+    return {
+      ok: false,
+      reason: 'unsupported',
+      message: `Cairn cannot read '${url}': only file:, http: and https: are supported.`,
+    };
   };
   const host: ImportHost = {
     read,
@@ -190,7 +227,11 @@ export function createNodeHost(options: NodeHostOptions = {}): ImportHost {
   return host;
 }
 
-async function resolvePluginFromDir(dir: string, request: PluginImportRequest, cwd: string): Promise<PluginImportResult> {
+async function resolvePluginFromDir(
+  dir: string,
+  request: PluginImportRequest,
+  cwd: string,
+): Promise<PluginImportResult> {
   const pluginDir = join(dir, request.name);
   let names: string[];
   try {
@@ -201,7 +242,11 @@ async function resolvePluginFromDir(dir: string, request: PluginImportRequest, c
     try {
       available = readdirSync(dir).filter((n) => statSync(join(dir, n)).isDirectory());
     } catch {
-      return { ok: false, reason: 'not-found', message: `The plugins directory '${displayPath(dir, cwd)}' does not exist.` };
+      return {
+        ok: false,
+        reason: 'not-found',
+        message: `The plugins directory '${displayPath(dir, cwd)}' does not exist.`,
+      };
     }
     return {
       ok: false,
@@ -211,14 +256,22 @@ async function resolvePluginFromDir(dir: string, request: PluginImportRequest, c
   }
   const chosen = choosePluginYaml(names, request.dslMinor);
   if (chosen === undefined) {
-    return { ok: false, reason: 'not-found', message: `Plugin '${request.name}' in '${displayPath(pluginDir, cwd)}' has no plugin YAML file.` };
+    return {
+      ok: false,
+      reason: 'not-found',
+      message: `Plugin '${request.name}' in '${displayPath(pluginDir, cwd)}' has no plugin YAML file.`,
+    };
   }
   const path = join(pluginDir, chosen);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    return { ok: false, reason: 'unreadable', message: `Cannot read '${displayPath(path, cwd)}': ${String(error)}.` };
+    return {
+      ok: false,
+      reason: 'unreadable',
+      message: `Cannot read '${displayPath(path, cwd)}': ${String(error)}.`,
+    };
   }
   const version = readPackageVersion(text, request.name);
   if (request.version !== undefined) {
@@ -241,5 +294,11 @@ async function resolvePluginFromDir(dir: string, request: PluginImportRequest, c
       };
     }
   }
-  return { ok: true, url: pathToFileURL(path).href, name: displayPath(path, cwd), text, packageVersion: version };
+  return {
+    ok: true,
+    url: pathToFileURL(path).href,
+    name: displayPath(path, cwd),
+    text,
+    packageVersion: version,
+  };
 }

@@ -69,7 +69,7 @@ export function buildPlan(composed: ComposedBlueprint, reporter: Reporter, host:
       definitions_version: [1, versionRank(composed.version)],
     },
     description: typeof description === 'string' ? description : null,
-    metadata: isMap(metadata) ? (metadata as Record<string, PlanValue>) : dict<PlanValue>(),
+    metadata: isMap(metadata) ? metadata : dict<PlanValue>(),
     inputs,
     outputs: buildOutputs('outputs', ctx),
     capabilities: buildOutputs('capabilities', ctx),
@@ -101,12 +101,14 @@ export function groupsOfNode(
   scalingGroups: Readonly<Record<string, PlanScalingGroup>>,
 ): string[] {
   const parentOf = new Map<string, string>();
-  for (const [g, sg] of Object.entries(scalingGroups)) for (const m of sg.members) parentOf.set(m, g);
+  for (const [g, sg] of Object.entries(scalingGroups))
+    for (const m of sg.members) parentOf.set(m, g);
   const out: string[] = [];
   const seen = new Set<string>();
-  for (let n: string | undefined = node; n !== undefined && !seen.has(n); ) {
+  for (let n: string | undefined = node; n !== undefined && !seen.has(n);) {
     seen.add(n);
-    for (let g = parentOf.get(n); g !== undefined && !out.includes(g); g = parentOf.get(g)) out.push(g);
+    for (let g = parentOf.get(n); g !== undefined && !out.includes(g); g = parentOf.get(g))
+      out.push(g);
     n = builds.get(n)?.edges.find((e) => e.containedIn)?.target;
   }
   return out;

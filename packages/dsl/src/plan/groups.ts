@@ -55,7 +55,9 @@ export function buildGroups(builds: readonly NodeBuild[], ctx: PlanContext): Gro
     const info = buildGroup(element, templates, groupTable, ctx);
     if (info === undefined) continue;
     infos.set(element.name, info);
-    const group: { members: string[]; policies?: Record<string, PlanValue> } = { members: info.members };
+    const group: { members: string[]; policies?: Record<string, PlanValue> } = {
+      members: info.members,
+    };
     const raw = element.value as ValueMap;
     if (isMap(raw.policies)) group.policies = checkGroupPolicies(element, raw.policies, ctx);
     groups[element.name] = group;
@@ -90,24 +92,45 @@ function buildGroup(
   const what = `group '${element.name}'`;
   const at = keyLoc(element.section, element.localName);
   if (!isMap(raw)) {
-    ctx.reporter.report('DSL_WRONG_TYPE', `The definition of ${what} must be a mapping (members, policies), not ${kindOf(raw)}.`, valueLoc(element.section, element.localName));
+    ctx.reporter.report(
+      'DSL_WRONG_TYPE',
+      `The definition of ${what} must be a mapping (members, policies), not ${kindOf(raw)}.`,
+      valueLoc(element.section, element.localName),
+    );
     return undefined;
   }
   if (templates.has(element.name)) {
-    ctx.reporter.report('DSL_GROUP_NAME_CONFLICT', `Group '${element.name}' has the same name as a node template; groups and node templates need different names.`, at);
+    ctx.reporter.report(
+      'DSL_GROUP_NAME_CONFLICT',
+      `Group '${element.name}' has the same name as a node template; groups and node templates need different names.`,
+      at,
+    );
   }
-  const ok = checkFields(raw, GROUP_FIELDS, { reporter: ctx.reporter, version: ctx.version, what, at });
+  const ok = checkFields(raw, GROUP_FIELDS, {
+    reporter: ctx.reporter,
+    version: ctx.version,
+    what,
+    at,
+  });
   if (!ok.has('members') || !Array.isArray(raw.members)) return undefined;
   const list = raw.members;
   if (list.length === 0) {
-    ctx.reporter.report('DSL_MISSING_KEY', `${capitalize(what)} has no members; give at least one node template or group.`, valueLoc(raw, 'members'));
+    ctx.reporter.report(
+      'DSL_MISSING_KEY',
+      `${capitalize(what)} has no members; give at least one node template or group.`,
+      valueLoc(raw, 'members'),
+    );
   }
   const members: string[] = [];
   const memberLocs = new Map<string, Loc | undefined>();
   list.forEach((m, i) => {
     const loc = valueLoc(list, i);
     if (typeof m !== 'string') {
-      ctx.reporter.report('DSL_WRONG_TYPE', `Members of ${what} must be names, not ${kindOf(m)}.`, loc);
+      ctx.reporter.report(
+        'DSL_WRONG_TYPE',
+        `Members of ${what} must be names, not ${kindOf(m)}.`,
+        loc,
+      );
       return;
     }
     const q = qualify(m, element.namespace);
@@ -121,7 +144,11 @@ function buildGroup(
       return;
     }
     if (name === element.name) {
-      ctx.reporter.report('DSL_GROUP_MEMBERSHIP', `${capitalize(what)} lists itself as a member.`, loc);
+      ctx.reporter.report(
+        'DSL_GROUP_MEMBERSHIP',
+        `${capitalize(what)} lists itself as a member.`,
+        loc,
+      );
       return;
     }
     if (!memberLocs.has(name)) {
@@ -132,23 +159,53 @@ function buildGroup(
   return { element, members, memberLocs };
 }
 
-function checkGroupPolicies(element: Element, policies: ValueMap, ctx: PlanContext): Record<string, PlanValue> {
+function checkGroupPolicies(
+  element: Element,
+  policies: ValueMap,
+  ctx: PlanContext,
+): Record<string, PlanValue> {
   // Legacy monitoring policies: checked against their policy types, kept as data.
   const out = dict<PlanValue>();
   for (const name of Object.keys(policies)) {
     const policy = policies[name];
     const what = `policy '${name}' of group '${element.name}'`;
     if (!isMap(policy)) {
-      ctx.reporter.report('DSL_WRONG_TYPE', `The ${what} must be a mapping, not ${kindOf(policy)}.`, valueLoc(policies, name));
+      ctx.reporter.report(
+        'DSL_WRONG_TYPE',
+        `The ${what} must be a mapping, not ${kindOf(policy)}.`,
+        valueLoc(policies, name),
+      );
       continue;
     }
-    checkFields(policy, { type: { shape: 'string', required: true }, properties: { shape: 'map' }, triggers: { shape: 'map' } }, { reporter: ctx.reporter, version: ctx.version, what, at: keyLoc(policies, name) });
+    checkFields(
+      policy,
+      {
+        type: { shape: 'string', required: true },
+        properties: { shape: 'map' },
+        triggers: { shape: 'map' },
+      },
+      { reporter: ctx.reporter, version: ctx.version, what, at: keyLoc(policies, name) },
+    );
     if (typeof policy.type === 'string') {
-      const typeElement = ctx.composed.sections.policy_types.get(qualify(policy.type, element.namespace)) ?? ctx.composed.sections.policy_types.get(policy.type);
+      const typeElement =
+        ctx.composed.sections.policy_types.get(qualify(policy.type, element.namespace)) ??
+        ctx.composed.sections.policy_types.get(policy.type);
       if (typeElement === undefined) {
-        ctx.reporter.report('DSL_UNKNOWN_POLICY_TYPE', `The ${what} has type '${policy.type}', which is not a defined policy type.${didYouMean(policy.type, ctx.composed.sections.policy_types.keys())}`, valueLoc(policy, 'type'));
+        ctx.reporter.report(
+          'DSL_UNKNOWN_POLICY_TYPE',
+          `The ${what} has type '${policy.type}', which is not a defined policy type.${didYouMean(policy.type, ctx.composed.sections.policy_types.keys())}`,
+          valueLoc(policy, 'type'),
+        );
       } else if (isMap(typeElement.value)) {
-        const schema = parseSchema(typeElement.value.properties, typeElement.value, 'properties', 'property', `policy type '${typeElement.name}'`, typeElement.namespace, ctx);
+        const schema = parseSchema(
+          typeElement.value.properties,
+          typeElement.value,
+          'properties',
+          'property',
+          `policy type '${typeElement.name}'`,
+          typeElement.namespace,
+          ctx,
+        );
         checkProperties(isMap(policy.properties) ? policy.properties : undefined, schema, {
           ctx,
           registry: ctx.registry,
@@ -161,20 +218,33 @@ function checkGroupPolicies(element: Element, policies: ValueMap, ctx: PlanConte
         });
       }
     }
-    out[name] = policy as PlanValue;
+    out[name] = policy;
   }
   return out;
 }
 
-function buildPolicy(element: Element, infos: ReadonlyMap<string, GroupInfo>, ctx: PlanContext): PlanPolicy | undefined {
+function buildPolicy(
+  element: Element,
+  infos: ReadonlyMap<string, GroupInfo>,
+  ctx: PlanContext,
+): PlanPolicy | undefined {
   const raw = element.value;
   const what = `policy '${element.name}'`;
   const at = keyLoc(element.section, element.localName);
   if (!isMap(raw)) {
-    ctx.reporter.report('DSL_WRONG_TYPE', `The definition of ${what} must be a mapping (type, properties, targets), not ${kindOf(raw)}.`, valueLoc(element.section, element.localName));
+    ctx.reporter.report(
+      'DSL_WRONG_TYPE',
+      `The definition of ${what} must be a mapping (type, properties, targets), not ${kindOf(raw)}.`,
+      valueLoc(element.section, element.localName),
+    );
     return undefined;
   }
-  const ok = checkFields(raw, POLICY_FIELDS, { reporter: ctx.reporter, version: ctx.version, what, at });
+  const ok = checkFields(raw, POLICY_FIELDS, {
+    reporter: ctx.reporter,
+    version: ctx.version,
+    what,
+    at,
+  });
   if (!ok.has('type') || typeof raw.type !== 'string') return undefined;
   if (!raw.type.endsWith(SCALING_POLICY)) {
     ctx.reporter.report(
@@ -188,11 +258,19 @@ function buildPolicy(element: Element, infos: ReadonlyMap<string, GroupInfo>, ct
   if (ok.has('targets') && Array.isArray(raw.targets)) {
     const list = raw.targets;
     if (list.length === 0) {
-      ctx.reporter.report('DSL_MISSING_KEY', `${capitalize(what)} has no targets; give at least one group.`, valueLoc(raw, 'targets'));
+      ctx.reporter.report(
+        'DSL_MISSING_KEY',
+        `${capitalize(what)} has no targets; give at least one group.`,
+        valueLoc(raw, 'targets'),
+      );
     }
     list.forEach((t, i) => {
       if (typeof t !== 'string') {
-        ctx.reporter.report('DSL_WRONG_TYPE', `Targets of ${what} must be group names, not ${kindOf(t)}.`, valueLoc(list, i));
+        ctx.reporter.report(
+          'DSL_WRONG_TYPE',
+          `Targets of ${what} must be group names, not ${kindOf(t)}.`,
+          valueLoc(list, i),
+        );
         return;
       }
       const name = infos.has(qualify(t, element.namespace)) ? qualify(t, element.namespace) : t;
@@ -207,11 +285,18 @@ function buildPolicy(element: Element, infos: ReadonlyMap<string, GroupInfo>, ct
       targets.push(name);
     });
   }
-  const propsRaw = ok.has('properties') && isMap(raw.properties) ? raw.properties : (Object.create(null) as ValueMap);
+  const propsRaw =
+    ok.has('properties') && isMap(raw.properties)
+      ? raw.properties
+      : (Object.create(null) as ValueMap);
   const props = readScalableProperties(propsRaw, what, ctx);
   const properties = dict<PlanValue>();
   for (const [k, v] of Object.entries(props)) {
-    properties[k] = scanFunctions(v as Value, propsRaw, k, { kind: 'global', namespace: element.namespace, where: `the properties of ${what}` }, ctx.scan).value as PlanValue;
+    properties[k] = scanFunctions(
+      v as Value,
+      { kind: 'global', namespace: element.namespace, where: `the properties of ${what}` },
+      ctx.scan,
+    ).value;
   }
   return { type: raw.type, properties, targets };
 }
@@ -243,7 +328,14 @@ function validateScalingGroups(
     const seen = new Set<string>([group]);
     for (let g = parentOf.get(group); g !== undefined; g = parentOf.get(g)) {
       if (seen.has(g)) {
-        ctx.reporter.report('DSL_GROUP_CYCLE', `Scaling group '${group}' ends up containing itself through nested groups.`, keyLoc(infos.get(group)?.element.section ?? {}, infos.get(group)?.element.localName ?? ''));
+        ctx.reporter.report(
+          'DSL_GROUP_CYCLE',
+          `Scaling group '${group}' ends up containing itself through nested groups.`,
+          keyLoc(
+            infos.get(group)?.element.section ?? {},
+            infos.get(group)?.element.localName ?? '',
+          ),
+        );
         return;
       }
       seen.add(g);
@@ -252,7 +344,7 @@ function validateScalingGroups(
   const containersOf = (node: string): string[] => {
     const out: string[] = [];
     const seen = new Set<string>([node]);
-    for (let b = nodes.get(node); b !== undefined; ) {
+    for (let b = nodes.get(node); b !== undefined;) {
       const next = b.edges.find((e) => e.containedIn)?.target;
       if (next === undefined || seen.has(next)) break;
       seen.add(next);
@@ -263,7 +355,8 @@ function validateScalingGroups(
   };
   const groupChain = (member: string): string[] => {
     const out: string[] = [];
-    for (let g = parentOf.get(member); g !== undefined && !out.includes(g); g = parentOf.get(g)) out.push(g);
+    for (let g = parentOf.get(member); g !== undefined && !out.includes(g); g = parentOf.get(g))
+      out.push(g);
     return out;
   };
   // Containment consistency: nodes sharing a group are contained in one another or share a container.
@@ -314,7 +407,10 @@ function validateScalingGroups(
       const shared = memberGroups.filter((g) => containerGroups.has(g));
       const minimal = shared[0];
       if (minimal === undefined) continue;
-      const removed = memberGroups[0] === minimal ? member : [...memberGroups].reverse().find((g) => !containerGroups.has(g));
+      const removed =
+        memberGroups[0] === minimal
+          ? member
+          : [...memberGroups].reverse().find((g) => !containerGroups.has(g));
       const sg = scalingGroups[minimal];
       if (removed === undefined || sg === undefined) continue;
       const index = sg.members.indexOf(removed);

@@ -13,22 +13,29 @@ import { OBJECT_TYPES } from '../types/type-registry.js';
 import { versionAtLeast } from '../util/dsl-version.js';
 import { dict, type Value } from '../util/value.js';
 import type { PlanContext } from './plan-context.js';
-import type { PlanConstraint, PlanInput, PlanPropertySchema, PlanValue } from './plan-types.js';
+import type { PlanConstraint, PlanInput, PlanPropertySchema } from './plan-types.js';
 
 /** Functions that make no sense before nodes exist. */
-const NODE_FUNCTIONS = new Set(['get_property', 'get_attribute', 'get_attributes_list', 'get_attributes_dict']);
+const NODE_FUNCTIONS = new Set([
+  'get_property',
+  'get_attribute',
+  'get_attributes_list',
+  'get_attributes_dict',
+]);
 
 /** Converts a parsed definition to the plan's schema record. */
 export function toPlanSchema(def: PropertyDef, defaultValue?: Value): PlanPropertySchema {
-  const out: { -readonly [K in keyof PlanPropertySchema]: PlanPropertySchema[K] } = { required: def.required };
+  const out: { -readonly [K in keyof PlanPropertySchema]: PlanPropertySchema[K] } = {
+    required: def.required,
+  };
   if (def.type !== undefined) out.type = def.type;
   if (def.description !== undefined) out.description = def.description;
-  if (def.hasDefault) out.default = (defaultValue ?? def.default) as PlanValue;
+  if (def.hasDefault) out.default = defaultValue ?? def.default;
   if (def.constraints.length > 0) {
     out.constraints = def.constraints.map((c) => {
       const pc: { -readonly [K in keyof PlanConstraint]: PlanConstraint[K] } = {
         operator: c.operator,
-        argument: c.argument as PlanValue,
+        argument: c.argument,
       };
       if (c.errorMessage !== undefined) pc.error_message = c.errorMessage;
       return pc;
@@ -37,7 +44,7 @@ export function toPlanSchema(def: PropertyDef, defaultValue?: Value): PlanProper
   if (def.itemType !== undefined) out.item_type = def.itemType;
   if (def.displayLabel !== undefined) out.display_label = def.displayLabel;
   if (def.hidden !== undefined) out.hidden = def.hidden;
-  if (def.display !== undefined) out.display = def.display as { rows?: number };
+  if (def.display !== undefined) out.display = def.display;
   return out;
 }
 
@@ -60,7 +67,12 @@ export function checkInputLikeDef(def: PropertyDef, owner: string, ctx: PlanCont
     }
   }
   if (def.itemType !== undefined && !ctx.registry.isKnownType(def.itemType, def.namespace)) {
-    ctx.registry.reportUnknown('data', def.itemType, def.def !== undefined ? valueLoc(def.def, 'item_type') : def.at, `${capitalize(owner)} has item_type`);
+    ctx.registry.reportUnknown(
+      'data',
+      def.itemType,
+      def.def !== undefined ? valueLoc(def.def, 'item_type') : def.at,
+      `${capitalize(owner)} has item_type`,
+    );
   }
   if (!def.hasDefault || def.default === null || def.def === undefined) return;
   checkGivenValue(def, def.default, def.def, 'default', owner, ctx);
@@ -100,7 +112,11 @@ export function checkGivenValue(
   for (const constraint of def.constraints) {
     const why = violation(constraint, value);
     if (why !== undefined) {
-      ctx.reporter.report('DSL_CONSTRAINT_VIOLATED', `The ${key === 'default' ? 'default' : 'value'} of ${owner} breaks a constraint: ${why}.`, valueLoc(container, key));
+      ctx.reporter.report(
+        'DSL_CONSTRAINT_VIOLATED',
+        `The ${key === 'default' ? 'default' : 'value'} of ${owner} breaks a constraint: ${why}.`,
+        valueLoc(container, key),
+      );
     }
   }
 }
@@ -111,7 +127,14 @@ export function buildInputs(ctx: PlanContext): Record<string, PlanInput> {
   const refs = new Map<string, InputReference[]>();
   for (const element of ctx.composed.sections.inputs.values()) {
     const owner = `input '${element.name}'`;
-    const def = parsePropertyDef(element.section, element.localName, 'input', owner, element.namespace, ctx);
+    const def = parsePropertyDef(
+      element.section,
+      element.localName,
+      'input',
+      owner,
+      element.namespace,
+      ctx,
+    );
     if (def === undefined) continue;
     if (def.hidden === true && def.required && !def.hasDefault) {
       ctx.reporter.report(
@@ -125,13 +148,20 @@ export function buildInputs(ctx: PlanContext): Record<string, PlanInput> {
     if (def.hasDefault && def.def !== undefined) {
       const collected: InputReference[] = [];
       ctx.scan.inputRefs = collected;
-      defaultValue = scanFunctions(def.default, def.def, 'default', {
-        kind: 'global',
-        namespace: element.namespace,
-        where: `the default of ${owner}`,
-        inputDefault: true,
-        forbid: { names: NODE_FUNCTIONS, reason: 'input defaults are resolved before any node exists.' },
-      }, ctx.scan).value;
+      defaultValue = scanFunctions(
+        def.default,
+        {
+          kind: 'global',
+          namespace: element.namespace,
+          where: `the default of ${owner}`,
+          inputDefault: true,
+          forbid: {
+            names: NODE_FUNCTIONS,
+            reason: 'input defaults are resolved before any node exists.',
+          },
+        },
+        ctx.scan,
+      ).value;
       ctx.scan.inputRefs = undefined;
       refs.set(element.name, collected);
     }

@@ -71,7 +71,7 @@ export function buildNodes(ctx: PlanContext): NodeBuild[] {
   for (const build of builds) buildRelationships(build, byName, ctx);
   reportCycles(builds, ctx);
   assignHosts(builds, byName);
-  assignPlugins(builds, byName, ctx);
+  assignPlugins(builds, ctx);
   return builds;
 }
 
@@ -87,19 +87,29 @@ function buildNode(element: Element, ctx: PlanContext): NodeBuild | undefined {
     );
     return undefined;
   }
-  const ok = checkFields(raw, TEMPLATE_FIELDS, { reporter: ctx.reporter, version: ctx.version, what, at });
+  const ok = checkFields(raw, TEMPLATE_FIELDS, {
+    reporter: ctx.reporter,
+    version: ctx.version,
+    what,
+    at,
+  });
   if (!ok.has('type') || typeof raw.type !== 'string') return undefined;
   const type = ctx.registry.nodeType(raw.type, element.namespace);
   if (type === undefined) {
     if (ctx.registry.findElement('node', raw.type, element.namespace) === undefined) {
-      ctx.registry.reportUnknown('node', raw.type, valueLoc(raw, 'type'), `${capitalize(what)} has type`);
+      ctx.registry.reportUnknown(
+        'node',
+        raw.type,
+        valueLoc(raw, 'type'),
+        `${capitalize(what)} has type`,
+      );
     }
     return undefined;
   }
   const scope: FunctionScope = {
     kind: 'node',
     namespace: element.namespace,
-    where: `${what}`,
+    where: what,
     self: element.name,
   };
   const given = ok.has('properties') && isMap(raw.properties) ? raw.properties : undefined;
@@ -119,15 +129,25 @@ function buildNode(element: Element, ctx: PlanContext): NodeBuild | undefined {
     // A value from the type's default is resolved in the type's namespace.
     const fromTemplate = given !== undefined && name in given;
     const def = type.properties.get(name);
-    const origin = fromTemplate ? given : (def?.def ?? checked);
-    const at = fromTemplate || def?.def === undefined ? name : 'default';
     const namespace = fromTemplate ? element.namespace : (def?.namespace ?? element.namespace);
-    properties[name] = scanFunctions(checked[name] as Value, origin, at, { ...scope, namespace }, ctx.scan).value as PlanValue;
+    properties[name] = scanFunctions(
+      checked[name] as Value,
+      { ...scope, namespace },
+      ctx.scan,
+    ).value;
   }
-  const templateIfaces = parseInterfaces(ok.has('interfaces') ? raw.interfaces : undefined, raw, 'interfaces', 'template', what, element.namespace, ctx);
+  const templateIfaces = parseInterfaces(
+    ok.has('interfaces') ? raw.interfaces : undefined,
+    raw,
+    'interfaces',
+    'template',
+    what,
+    element.namespace,
+    ctx,
+  );
   const merged = mergeTemplateInterfaces(type.interfaces, templateIfaces, what, ctx);
   const operations = buildOperations(merged, element, scope, what, ctx);
-  const scalable = buildScalable(raw, ok, what, element, ctx);
+  const scalable = buildScalable(raw, ok, what, ctx);
   const node: Mutable<PlanNode> = {
     id: element.name,
     name: element.name,
@@ -144,10 +164,18 @@ function buildNode(element: Element, ctx: PlanContext): NodeBuild | undefined {
   return { element, node, type, edges: [], operationTables: [operations] };
 }
 
-function intOrFunction(value: Value, container: ValueMap, key: string, what: string, ctx: PlanContext, allowUnbounded: boolean): PlanValue | undefined {
+function intOrFunction(
+  value: Value,
+  container: ValueMap,
+  key: string,
+  what: string,
+  ctx: PlanContext,
+  allowUnbounded: boolean,
+): PlanValue | undefined {
   if (value === undefined) return undefined;
   if (isFunctionCall(value)) {
-    return scanFunctions(value, container, key, { kind: 'global', namespace: undefined, where: what }, ctx.scan).value as PlanValue;
+    return scanFunctions(value, { kind: 'global', namespace: undefined, where: what }, ctx.scan)
+      .value;
   }
   if (allowUnbounded && value === 'UNBOUNDED') return -1;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < (allowUnbounded ? -1 : 0)) {
@@ -170,12 +198,22 @@ export function readScalableProperties(
 ): PlanScalableProperties {
   checkFields(
     props,
-    { default_instances: { shape: 'any' }, min_instances: { shape: 'any' }, max_instances: { shape: 'any' }, current_instances: { shape: 'any' }, planned_instances: { shape: 'any' } },
+    {
+      default_instances: { shape: 'any' },
+      min_instances: { shape: 'any' },
+      max_instances: { shape: 'any' },
+      current_instances: { shape: 'any' },
+      planned_instances: { shape: 'any' },
+    },
     { reporter: ctx.reporter, version: ctx.version, what: `the scalable properties of ${what}` },
   );
-  const def = intOrFunction(props.default_instances as Value, props, 'default_instances', what, ctx, false) ?? fallbackDefault;
-  const min = intOrFunction(props.min_instances as Value, props, 'min_instances', what, ctx, false) ?? 0;
-  const max = intOrFunction(props.max_instances as Value, props, 'max_instances', what, ctx, true) ?? -1;
+  const def =
+    intOrFunction(props.default_instances as Value, props, 'default_instances', what, ctx, false) ??
+    fallbackDefault;
+  const min =
+    intOrFunction(props.min_instances as Value, props, 'min_instances', what, ctx, false) ?? 0;
+  const max =
+    intOrFunction(props.max_instances as Value, props, 'max_instances', what, ctx, true) ?? -1;
   if (typeof def === 'number' && typeof min === 'number' && typeof max === 'number') {
     const problem =
       def < min
@@ -186,14 +224,30 @@ export function readScalableProperties(
             ? `min_instances (${min}) is above max_instances (${max})`
             : undefined;
     if (problem !== undefined) {
-      ctx.reporter.report('DSL_SCALING_BOUNDS', `The instance counts of ${what} do not fit: ${problem}.`, valueLoc(props, 'default_instances'));
+      ctx.reporter.report(
+        'DSL_SCALING_BOUNDS',
+        `The instance counts of ${what} do not fit: ${problem}.`,
+        valueLoc(props, 'default_instances'),
+      );
     }
   }
-  return { default_instances: def, min_instances: min, max_instances: max, current_instances: def, planned_instances: def };
+  return {
+    default_instances: def,
+    min_instances: min,
+    max_instances: max,
+    current_instances: def,
+    planned_instances: def,
+  };
 }
 
-function buildScalable(raw: ValueMap, ok: Set<string>, what: string, element: Element, ctx: PlanContext): PlanScalableProperties {
-  const capabilities = ok.has('capabilities') && isMap(raw.capabilities) ? raw.capabilities : undefined;
+function buildScalable(
+  raw: ValueMap,
+  ok: Set<string>,
+  what: string,
+  ctx: PlanContext,
+): PlanScalableProperties {
+  const capabilities =
+    ok.has('capabilities') && isMap(raw.capabilities) ? raw.capabilities : undefined;
   const instances = ok.has('instances') && isMap(raw.instances) ? raw.instances : undefined;
   if (capabilities !== undefined && instances !== undefined) {
     ctx.reporter.report(
@@ -203,29 +257,62 @@ function buildScalable(raw: ValueMap, ok: Set<string>, what: string, element: El
     );
   }
   if (capabilities !== undefined) {
-    checkFields(capabilities, { scalable: { shape: 'map' } }, { reporter: ctx.reporter, version: ctx.version, what: `the capabilities of ${what}` });
+    checkFields(
+      capabilities,
+      { scalable: { shape: 'map' } },
+      { reporter: ctx.reporter, version: ctx.version, what: `the capabilities of ${what}` },
+    );
     const scalable = capabilities.scalable;
     if (isMap(scalable)) {
-      checkFields(scalable, { properties: { shape: 'map' } }, { reporter: ctx.reporter, version: ctx.version, what: `capabilities.scalable of ${what}` });
+      checkFields(
+        scalable,
+        { properties: { shape: 'map' } },
+        { reporter: ctx.reporter, version: ctx.version, what: `capabilities.scalable of ${what}` },
+      );
       if (isMap(scalable.properties)) return readScalableProperties(scalable.properties, what, ctx);
     }
   }
   if (instances !== undefined) {
-    checkFields(instances, { deploy: { shape: 'any', required: true } }, { reporter: ctx.reporter, version: ctx.version, what: `'instances' of ${what}`, at: keyLoc(raw, 'instances') });
+    checkFields(
+      instances,
+      { deploy: { shape: 'any', required: true } },
+      {
+        reporter: ctx.reporter,
+        version: ctx.version,
+        what: `'instances' of ${what}`,
+        at: keyLoc(raw, 'instances'),
+      },
+    );
     const deploy = intOrFunction(instances.deploy as Value, instances, 'deploy', what, ctx, false);
     if (deploy !== undefined) {
-      return { default_instances: deploy, min_instances: 0, max_instances: -1, current_instances: deploy, planned_instances: deploy };
+      return {
+        default_instances: deploy,
+        min_instances: 0,
+        max_instances: -1,
+        current_instances: deploy,
+        planned_instances: deploy,
+      };
     }
   }
-  void element;
-  return { default_instances: 1, min_instances: 0, max_instances: -1, current_instances: 1, planned_instances: 1 };
+  return {
+    default_instances: 1,
+    min_instances: 0,
+    max_instances: -1,
+    current_instances: 1,
+    planned_instances: 1,
+  };
 }
 
-function buildRelationships(build: NodeBuild, byName: Map<string, NodeBuild>, ctx: PlanContext): void {
+function buildRelationships(
+  build: NodeBuild,
+  byName: Map<string, NodeBuild>,
+  ctx: PlanContext,
+): void {
   const element = build.element;
   const raw = element.value as ValueMap;
   const lists: { list: Value[]; namespace: string | undefined }[] = [];
-  if (Array.isArray(raw.relationships)) lists.push({ list: raw.relationships, namespace: element.namespace });
+  if (Array.isArray(raw.relationships))
+    lists.push({ list: raw.relationships, namespace: element.namespace });
   lists.push(...element.extraRelationships);
   const relationships: PlanRelationship[] = [];
   let containedIn: Loc | undefined;
@@ -266,15 +353,35 @@ function buildRelationship(
   const source = build.element.name;
   const what = `relationship ${index + 1} of node template '${source}'`;
   if (!isMap(entry)) {
-    ctx.reporter.report('DSL_WRONG_TYPE', `The ${what} must be a mapping (type, target, …), not ${kindOf(entry)}.`, valueLoc(list, index));
+    ctx.reporter.report(
+      'DSL_WRONG_TYPE',
+      `The ${what} must be a mapping (type, target, …), not ${kindOf(entry)}.`,
+      valueLoc(list, index),
+    );
     return undefined;
   }
-  const ok = checkFields(entry, RELATIONSHIP_FIELDS, { reporter: ctx.reporter, version: ctx.version, what: `the ${what}`, at: valueLoc(list, index) });
-  if (!ok.has('type') || !ok.has('target') || typeof entry.type !== 'string' || typeof entry.target !== 'string') return undefined;
+  const ok = checkFields(entry, RELATIONSHIP_FIELDS, {
+    reporter: ctx.reporter,
+    version: ctx.version,
+    what: `the ${what}`,
+    at: valueLoc(list, index),
+  });
+  if (
+    !ok.has('type') ||
+    !ok.has('target') ||
+    typeof entry.type !== 'string' ||
+    typeof entry.target !== 'string'
+  )
+    return undefined;
   const relType = ctx.registry.relationshipType(entry.type, namespace);
   if (relType === undefined) {
     if (ctx.registry.findElement('relationship', entry.type, namespace) === undefined) {
-      ctx.registry.reportUnknown('relationship', entry.type, valueLoc(entry, 'type'), `The ${what} has type`);
+      ctx.registry.reportUnknown(
+        'relationship',
+        entry.type,
+        valueLoc(entry, 'type'),
+        `The ${what} has type`,
+      );
     }
     return undefined;
   }
@@ -290,11 +397,21 @@ function buildRelationship(
     return undefined;
   }
   if (target === source) {
-    ctx.reporter.report('DSL_SELF_RELATIONSHIP', `Node template '${source}' has a relationship to itself.`, valueLoc(entry, 'target'));
+    ctx.reporter.report(
+      'DSL_SELF_RELATIONSHIP',
+      `Node template '${source}' has a relationship to itself.`,
+      valueLoc(entry, 'target'),
+    );
     return undefined;
   }
   const owner = `the ${what} (${relType.name} → ${target})`;
-  const scope: FunctionScope = { kind: 'relationship', namespace, where: owner, self: source, target };
+  const scope: FunctionScope = {
+    kind: 'relationship',
+    namespace,
+    where: owner,
+    self: source,
+    target,
+  };
   const given = ok.has('properties') && isMap(entry.properties) ? entry.properties : undefined;
   const checked = checkProperties(given, relType.properties, {
     ctx,
@@ -310,27 +427,64 @@ function buildRelationship(
   for (const name of Object.keys(checked)) {
     const fromTemplate = given !== undefined && name in given;
     const def = relType.properties.get(name);
-    const origin = fromTemplate ? given : (def?.def ?? checked);
-    const at = fromTemplate || def?.def === undefined ? name : 'default';
     const ns = fromTemplate ? namespace : (def?.namespace ?? namespace);
-    properties[name] = scanFunctions(checked[name] as Value, origin, at, { ...scope, namespace: ns }, ctx.scan).value as PlanValue;
+    properties[name] = scanFunctions(
+      checked[name] as Value,
+      { ...scope, namespace: ns },
+      ctx.scan,
+    ).value;
   }
   const connection = properties.connection_type;
-  if (connection !== undefined && typeof connection === 'string' && connection !== 'all_to_all' && connection !== 'all_to_one') {
+  if (
+    connection !== undefined &&
+    typeof connection === 'string' &&
+    connection !== 'all_to_all' &&
+    connection !== 'all_to_one'
+  ) {
     ctx.reporter.report(
       'DSL_INVALID_VALUE',
       `'connection_type' of ${owner} is ${show(connection)}; it must be all_to_all or all_to_one.`,
-      given !== undefined && 'connection_type' in given ? valueLoc(given, 'connection_type') : valueLoc(entry, 'type'),
+      given !== undefined && 'connection_type' in given
+        ? valueLoc(given, 'connection_type')
+        : valueLoc(entry, 'type'),
     );
   }
   if (relType.hierarchy.includes(LIFECYCLE_OPERATION)) {
     checkLifecycleOperation(properties.operation, given, byName.get(target), owner, entry, ctx);
   }
   const element = build.element;
-  const sourceIfaces = parseInterfaces(ok.has('source_interfaces') ? entry.source_interfaces : undefined, entry, 'source_interfaces', 'template', owner, namespace, ctx);
-  const targetIfaces = parseInterfaces(ok.has('target_interfaces') ? entry.target_interfaces : undefined, entry, 'target_interfaces', 'template', owner, namespace, ctx);
-  const sourceOps = buildOperations(mergeTemplateInterfaces(relType.sourceInterfaces, sourceIfaces, owner, ctx), element, scope, `the source side of ${owner}`, ctx);
-  const targetOps = buildOperations(mergeTemplateInterfaces(relType.targetInterfaces, targetIfaces, owner, ctx), element, scope, `the target side of ${owner}`, ctx);
+  const sourceIfaces = parseInterfaces(
+    ok.has('source_interfaces') ? entry.source_interfaces : undefined,
+    entry,
+    'source_interfaces',
+    'template',
+    owner,
+    namespace,
+    ctx,
+  );
+  const targetIfaces = parseInterfaces(
+    ok.has('target_interfaces') ? entry.target_interfaces : undefined,
+    entry,
+    'target_interfaces',
+    'template',
+    owner,
+    namespace,
+    ctx,
+  );
+  const sourceOps = buildOperations(
+    mergeTemplateInterfaces(relType.sourceInterfaces, sourceIfaces, owner, ctx),
+    element,
+    scope,
+    `the source side of ${owner}`,
+    ctx,
+  );
+  const targetOps = buildOperations(
+    mergeTemplateInterfaces(relType.targetInterfaces, targetIfaces, owner, ctx),
+    element,
+    scope,
+    `the target side of ${owner}`,
+    ctx,
+  );
   return {
     type: relType.name,
     target_id: target,
@@ -356,7 +510,9 @@ function checkLifecycleOperation(
     ctx.reporter.report(
       'DSL_UNKNOWN_OPERATION',
       `${capitalize(owner)} waits for the operation '${operation}', which is not a lifecycle operation of node template '${target.node.id}'.${didYouMean(short, lifecycle?.keys() ?? [])}`,
-      given !== undefined && 'operation' in given ? valueLoc(given, 'operation') : valueLoc(entry, 'type'),
+      given !== undefined && 'operation' in given
+        ? valueLoc(given, 'operation')
+        : valueLoc(entry, 'type'),
     );
   }
 }
@@ -407,7 +563,7 @@ function reportCycles(builds: NodeBuild[], ctx: PlanContext): void {
 function assignHosts(builds: NodeBuild[], byName: Map<string, NodeBuild>): void {
   const hostOf = (build: NodeBuild): string | undefined => {
     const seen = new Set<string>();
-    for (let b: NodeBuild | undefined = build; b !== undefined && !seen.has(b.node.id); ) {
+    for (let b: NodeBuild | undefined = build; b !== undefined && !seen.has(b.node.id);) {
       seen.add(b.node.id);
       if (b.type.hierarchy.includes(COMPUTE)) return b.node.id;
       const container: string | undefined = b.edges.find((e) => e.containedIn)?.target;
@@ -421,7 +577,7 @@ function assignHosts(builds: NodeBuild[], byName: Map<string, NodeBuild>): void 
   }
 }
 
-function assignPlugins(builds: NodeBuild[], byName: Map<string, NodeBuild>, ctx: PlanContext): void {
+function assignPlugins(builds: NodeBuild[], ctx: PlanContext): void {
   for (const build of builds) {
     const plugins = new Map<string, PlanPlugin>();
     for (const table of build.operationTables) {
@@ -442,7 +598,8 @@ function assignPlugins(builds: NodeBuild[], byName: Map<string, NodeBuild>, ctx:
     }
     build.node.plugins = [...plugins.values()];
     const central = new Map<string, PlanPlugin>();
-    for (const p of build.node.plugins) if (p.executor === 'central_deployment_agent') central.set(p.name, p);
+    for (const p of build.node.plugins)
+      if (p.executor === 'central_deployment_agent') central.set(p.name, p);
     build.node.deployment_plugins_to_install = [...central.values()];
     if (build.node.host_id === undefined) {
       const hostAgent = build.node.plugins.find((p) => p.executor === 'host_agent');
@@ -464,7 +621,6 @@ function assignPlugins(builds: NodeBuild[], byName: Map<string, NodeBuild>, ctx:
     }
     build.node.plugins_to_install = [...toInstall.values()];
   }
-  void byName;
 }
 
 function capitalize(text: string): string {

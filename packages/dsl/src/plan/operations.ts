@@ -16,7 +16,8 @@ import { dict, type Value } from '../util/value.js';
 import type { PlanContext } from './plan-context.js';
 import type { Executor, PlanOperation, PlanValue } from './plan-types.js';
 
-const SCRIPT_EXTENSIONS = /\.(?:sh|bash|py|ps1|bat|cmd|rb|pl|js|ts|txt|yaml|yml|json|j2|tpl|conf)$/i;
+const SCRIPT_EXTENSIONS =
+  /\.(?:sh|bash|py|ps1|bat|cmd|rb|pl|js|ts|txt|yaml|yml|json|j2|tpl|conf)$/i;
 
 /** Where a resolved implementation points. */
 type Resolved =
@@ -47,7 +48,8 @@ export function resolveImplementation(
   ctx: PlanContext,
 ): Resolved {
   const names = [...ctx.plugins.keys()];
-  const matches = (candidate: string): string[] => names.filter((p) => candidate.startsWith(`${p}.`));
+  const matches = (candidate: string): string[] =>
+    names.filter((p) => candidate.startsWith(`${p}.`));
   let candidate = implementation;
   let found = namespace !== undefined ? matches(qualify(implementation, namespace)) : [];
   if (found.length > 0) candidate = qualify(implementation, namespace);
@@ -114,18 +116,27 @@ export function buildOperation(
   const implLoc =
     typeof (source.container as Record<string, Value>)[source.key] === 'string'
       ? valueLoc(source.container, source.key)
-      : valueLoc((source.container as Record<string, Value>)[source.key] as object, 'implementation');
-  const resolved = resolveImplementation(merged.implementation, merged.namespace, element.file, what, implLoc, ctx);
+      : valueLoc((source.container as Record<string, Value>)[source.key], 'implementation');
+  const resolved = resolveImplementation(
+    merged.implementation,
+    merged.namespace,
+    element.file,
+    what,
+    implLoc,
+    ctx,
+  );
   if (resolved.kind === 'error') return undefined;
   const inputs = dict<PlanValue>();
   let hasFunctions = false;
   for (const name of Object.keys(merged.inputs)) {
     const origin = merged.inputOrigins.get(name);
-    const container = origin?.container ?? merged.inputs;
-    const key = origin !== undefined && container !== merged.inputs && !(name in container) ? 'default' : name;
-    const scanned = scanFunctions(merged.inputs[name] as Value, container, key, { ...scope, namespace: origin?.namespace ?? scope.namespace }, ctx.scan);
+    const scanned = scanFunctions(
+      merged.inputs[name] as Value,
+      { ...scope, namespace: origin?.namespace ?? scope.namespace },
+      ctx.scan,
+    );
     if (scanned.hasFunctions) hasFunctions = true;
-    inputs[name] = scanned.value as PlanValue;
+    inputs[name] = scanned.value;
   }
   let plugin: string;
   let operation: string;
@@ -148,7 +159,8 @@ export function buildOperation(
   } else {
     plugin = resolved.plugin;
     operation = resolved.operation;
-    executor = (merged.executor as Executor | undefined) ?? ctx.plugins.get(plugin)?.plugin.executor ?? null;
+    executor =
+      (merged.executor as Executor | undefined) ?? ctx.plugins.get(plugin)?.plugin.executor ?? null;
   }
   const op: { -readonly [K in keyof PlanOperation]: PlanOperation[K] } = {
     name: fullName,
@@ -179,13 +191,21 @@ export function buildOperations(
   ctx: PlanContext,
 ): Record<string, PlanOperation> {
   const shortCount = new Map<string, number>();
-  for (const ops of merged.values()) for (const name of ops.keys()) shortCount.set(name, (shortCount.get(name) ?? 0) + 1);
+  for (const ops of merged.values())
+    for (const name of ops.keys()) shortCount.set(name, (shortCount.get(name) ?? 0) + 1);
   const out = dict<PlanOperation>();
   for (const [iface, ops] of merged) {
     for (const [name, op] of ops) {
       if (op === undefined) continue;
       const fullName = `${iface}.${name}`;
-      const built = buildOperation(fullName, op, element, scope, `operation '${fullName}' of ${owner}`, ctx);
+      const built = buildOperation(
+        fullName,
+        op,
+        element,
+        scope,
+        `operation '${fullName}' of ${owner}`,
+        ctx,
+      );
       if (built === undefined) continue;
       if (shortCount.get(name) === 1) out[name] = built;
       out[fullName] = built;

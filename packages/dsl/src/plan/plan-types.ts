@@ -8,7 +8,8 @@
 import type { DslVersion } from '../util/dsl-version.js';
 
 /** A JSON value as it appears in a plan (property values, inputs, outputs …). */
-export type PlanValue = null | boolean | number | string | PlanValue[] | { [key: string]: PlanValue };
+export type PlanValue =
+  null | boolean | number | string | PlanValue[] | { [key: string]: PlanValue };
 
 /** The DSL version of the plan, in Cloudify's shape. */
 export interface PlanVersion {

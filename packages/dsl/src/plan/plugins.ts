@@ -34,10 +34,10 @@ const PROPERTY_FIELDS: Record<string, FieldSpec> = {
   required: { shape: 'boolean' },
 };
 
-
 function str(value: Value | undefined): string | null {
   if (value === undefined || value === null) return null;
-  return typeof value === 'string' ? value : String(value);
+  if (typeof value === 'string') return value;
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
 /** Parses every plugin of the blueprint into the plan's plugin records. */
@@ -60,7 +60,12 @@ function buildPlugin(element: Element, ctx: PlanContext): PlanPlugin | undefined
     );
     return undefined;
   }
-  const ok = checkFields(raw, PLUGIN_FIELDS, { reporter: ctx.reporter, version: ctx.version, what, at });
+  const ok = checkFields(raw, PLUGIN_FIELDS, {
+    reporter: ctx.reporter,
+    version: ctx.version,
+    what,
+    at,
+  });
   const executor = raw.executor;
   if (ok.has('executor') && executor !== 'central_deployment_agent' && executor !== 'host_agent') {
     ctx.reporter.report(
@@ -98,7 +103,11 @@ function buildPlugin(element: Element, ctx: PlanContext): PlanPlugin | undefined
   return plugin;
 }
 
-function pluginProperties(element: Element, schema: ValueMap, ctx: PlanContext): Record<string, PlanValue> {
+function pluginProperties(
+  element: Element,
+  schema: ValueMap,
+  ctx: PlanContext,
+): Record<string, PlanValue> {
   const given = element.file.kind === 'plugin' ? element.file.importProperties : undefined;
   const out = dict<PlanValue>();
   for (const name of Object.keys(schema)) {
@@ -106,11 +115,20 @@ function pluginProperties(element: Element, schema: ValueMap, ctx: PlanContext):
     const what = `property '${name}' of plugin '${element.name}'`;
     if (!isMap(def)) {
       if (def !== null) {
-        ctx.reporter.report('DSL_WRONG_TYPE', `The definition of ${what} must be a mapping, not ${kindOf(def)}.`, valueLoc(schema, name));
+        ctx.reporter.report(
+          'DSL_WRONG_TYPE',
+          `The definition of ${what} must be a mapping, not ${kindOf(def)}.`,
+          valueLoc(schema, name),
+        );
       }
       continue;
     }
-    checkFields(def, PROPERTY_FIELDS, { reporter: ctx.reporter, version: ctx.version, what, at: keyLoc(schema, name) });
+    checkFields(def, PROPERTY_FIELDS, {
+      reporter: ctx.reporter,
+      version: ctx.version,
+      what,
+      at: keyLoc(schema, name),
+    });
     const type = typeof def.type === 'string' ? def.type : undefined;
     if (given === undefined || !(name in given)) continue;
     const value = given[name] as Value;
@@ -122,8 +140,12 @@ function pluginProperties(element: Element, schema: ValueMap, ctx: PlanContext):
       );
       continue;
     }
-    const scanned = scanFunctions(value, given, name, { kind: 'global', namespace: undefined, where: `the import of plugin '${element.name}'` }, ctx.scan);
-    out[name] = scanned.value as PlanValue;
+    const scanned = scanFunctions(
+      value,
+      { kind: 'global', namespace: undefined, where: `the import of plugin '${element.name}'` },
+      ctx.scan,
+    );
+    out[name] = scanned.value;
   }
   return out;
 }
@@ -138,7 +160,8 @@ export function checkImportProperties(ctx: PlanContext): void {
     if (isMap(plugins)) {
       for (const name of Object.keys(plugins)) {
         const def = plugins[name];
-        if (isMap(def) && isMap(def.properties)) for (const p of Object.keys(def.properties)) declared.add(p);
+        if (isMap(def) && isMap(def.properties))
+          for (const p of Object.keys(def.properties)) declared.add(p);
       }
     }
     for (const name of Object.keys(given)) {

@@ -4,28 +4,46 @@
  * loop back on themselves.
  */
 import { asFunctionCall } from '../functions/function-call.js';
-import type { PropertyReference } from '../functions/scan.js';
 import { didYouMean } from '../util/suggest.js';
 import { isMap } from '../util/value.js';
 import type { PlanContext } from './plan-context.js';
 import type { PlanNode, PlanValue } from './plan-types.js';
 
-type Outcome = { ok: true } | { ok: false; message: string; code: 'DSL_UNKNOWN_PROPERTY_PATH' | 'DSL_FUNCTION_CYCLE' };
+type Outcome =
+  | { ok: true }
+  | { ok: false; message: string; code: 'DSL_UNKNOWN_PROPERTY_PATH' | 'DSL_FUNCTION_CYCLE' };
 
 /** Checks the collected `get_property` references against the built nodes. */
-export function checkPropertyReferences(nodes: ReadonlyMap<string, PlanNode>, ctx: PlanContext): void {
+export function checkPropertyReferences(
+  nodes: ReadonlyMap<string, PlanNode>,
+  ctx: PlanContext,
+): void {
   for (const ref of ctx.scan.propertyRefs) {
     const outcome = follow(ref.node, ref.path, nodes, new Set());
-    if (!outcome.ok) ctx.reporter.report(outcome.code, `'get_property' in ${ref.where}: ${outcome.message}`, ref.loc);
+    if (!outcome.ok)
+      ctx.reporter.report(
+        outcome.code,
+        `'get_property' in ${ref.where}: ${outcome.message}`,
+        ref.loc,
+      );
   }
 }
 
-function follow(nodeName: string, path: readonly (string | number)[], nodes: ReadonlyMap<string, PlanNode>, seen: Set<string>): Outcome {
+function follow(
+  nodeName: string,
+  path: readonly (string | number)[],
+  nodes: ReadonlyMap<string, PlanNode>,
+  seen: Set<string>,
+): Outcome {
   const node = nodes.get(nodeName);
   if (node === undefined) return { ok: true }; // reported where the node is named
   const key = `${nodeName}\u0000${path.join('\u0000')}`;
   if (seen.has(key)) {
-    return { ok: false, code: 'DSL_FUNCTION_CYCLE', message: `the property '${path.join('.')}' of node template '${nodeName}' is defined through get_property chains that lead back to itself.` };
+    return {
+      ok: false,
+      code: 'DSL_FUNCTION_CYCLE',
+      message: `the property '${path.join('.')}' of node template '${nodeName}' is defined through get_property chains that lead back to itself.`,
+    };
   }
   seen.add(key);
   const [first, ...rest] = path;
@@ -44,27 +62,43 @@ function follow(nodeName: string, path: readonly (string | number)[], nodes: Rea
       if (call.name !== 'get_property' || !Array.isArray(call.args)) return { ok: true };
       const [target, ...targetPath] = call.args;
       const resolved = target === 'SELF' ? nodeName : target;
-      if (typeof resolved !== 'string' || !targetPath.every((p) => typeof p === 'string' || typeof p === 'number')) return { ok: true };
-      return follow(resolved, [...(targetPath as (string | number)[]), ...rest.slice(i)], nodes, seen);
+      if (
+        typeof resolved !== 'string' ||
+        !targetPath.every((p) => typeof p === 'string' || typeof p === 'number')
+      )
+        return { ok: true };
+      return follow(resolved, [...targetPath, ...rest.slice(i)], nodes, seen);
     }
     if (i === rest.length) return { ok: true };
     const step = rest[i] as string | number;
     if (Array.isArray(value)) {
       const index = typeof step === 'number' ? step : Number.parseInt(step, 10);
       if (!Number.isInteger(index) || index < 0 || index >= value.length) {
-        return { ok: false, code: 'DSL_UNKNOWN_PROPERTY_PATH', message: `'${walked.join('.')}' of node template '${nodeName}' is a list of ${value.length} item(s); it has no item ${String(step)}.` };
+        return {
+          ok: false,
+          code: 'DSL_UNKNOWN_PROPERTY_PATH',
+          message: `'${walked.join('.')}' of node template '${nodeName}' is a list of ${value.length} item(s); it has no item ${String(step)}.`,
+        };
       }
       value = value[index];
     } else if (isMap(value)) {
       const k = String(step);
       if (!(k in value)) {
-        return { ok: false, code: 'DSL_UNKNOWN_PROPERTY_PATH', message: `'${walked.join('.')}' of node template '${nodeName}' has no key '${k}'.${didYouMean(k, Object.keys(value))}` };
+        return {
+          ok: false,
+          code: 'DSL_UNKNOWN_PROPERTY_PATH',
+          message: `'${walked.join('.')}' of node template '${nodeName}' has no key '${k}'.${didYouMean(k, Object.keys(value))}`,
+        };
       }
       value = value[k];
     } else if (value === null || value === undefined) {
       return { ok: true }; // not set yet: nothing to check
     } else {
-      return { ok: false, code: 'DSL_UNKNOWN_PROPERTY_PATH', message: `'${walked.join('.')}' of node template '${nodeName}' is a plain value; it has no key '${String(step)}'.` };
+      return {
+        ok: false,
+        code: 'DSL_UNKNOWN_PROPERTY_PATH',
+        message: `'${walked.join('.')}' of node template '${nodeName}' is a plain value; it has no key '${String(step)}'.`,
+      };
     }
     walked.push(step);
   }

@@ -5,8 +5,8 @@
 import { scanFunctions, type FunctionScope } from '../functions/scan.js';
 import { checkFields, type FieldSpec } from '../shape/check-fields.js';
 import { keyLoc, valueLoc } from '../source/locations.js';
-import { parseSchema } from '../types/schema.js';
-import { dict, isMap, kindOf, type Value } from '../util/value.js';
+import { parseSchema, type PropertyDef } from '../types/schema.js';
+import { dict, isMap, kindOf } from '../util/value.js';
 import { checkInputLikeDef, toPlanSchema } from './inputs.js';
 import { resolveImplementation } from './operations.js';
 import type { PlanContext } from './plan-context.js';
@@ -37,37 +37,84 @@ export function buildWorkflows(ctx: PlanContext): Record<string, PlanWorkflow> {
     let raw = element.value;
     if (typeof raw === 'string') raw = { mapping: raw };
     if (!isMap(raw)) {
-      ctx.reporter.report('DSL_WRONG_TYPE', `The ${what} must be a mapping string or a mapping (mapping, parameters), not ${kindOf(raw)}.`, valueLoc(element.section, element.localName));
+      ctx.reporter.report(
+        'DSL_WRONG_TYPE',
+        `The ${what} must be a mapping string or a mapping (mapping, parameters), not ${kindOf(raw)}.`,
+        valueLoc(element.section, element.localName),
+      );
       continue;
     }
-    const ok = checkFields(raw, WORKFLOW_FIELDS, { reporter: ctx.reporter, version: ctx.version, what, at });
+    const ok = checkFields(raw, WORKFLOW_FIELDS, {
+      reporter: ctx.reporter,
+      version: ctx.version,
+      what,
+      at,
+    });
     if (!ok.has('mapping') || typeof raw.mapping !== 'string') continue;
-    const mappingLoc = typeof element.value === 'string' ? valueLoc(element.section, element.localName) : valueLoc(raw, 'mapping');
-    const schema = ok.has('parameters') ? parseSchema(raw.parameters, raw, 'parameters', 'parameter', `the ${what}`, element.namespace, ctx) : new Map();
+    const mappingLoc =
+      typeof element.value === 'string'
+        ? valueLoc(element.section, element.localName)
+        : valueLoc(raw, 'mapping');
+    const schema: Map<string, PropertyDef> = ok.has('parameters')
+      ? parseSchema(
+          raw.parameters,
+          raw,
+          'parameters',
+          'parameter',
+          `the ${what}`,
+          element.namespace,
+          ctx,
+        )
+      : new Map<string, PropertyDef>();
     const parameters = dict<PlanPropertySchema>();
     for (const [name, def] of schema) {
       checkInputLikeDef(def, `parameter '${name}' of the ${what}`, ctx);
-      const defaultValue = def.hasDefault && def.def !== undefined
-        ? scanFunctions(def.default, def.def, 'default', { kind: 'global', namespace: element.namespace, where: `the default of parameter '${name}' of the ${what}` }, ctx.scan).value
-        : undefined;
+      const defaultValue =
+        def.hasDefault && def.def !== undefined
+          ? scanFunctions(
+              def.default,
+              {
+                kind: 'global',
+                namespace: element.namespace,
+                where: `the default of parameter '${name}' of the ${what}`,
+              },
+              ctx.scan,
+            ).value
+          : undefined;
       parameters[name] = toPlanSchema(def, defaultValue);
     }
-    const resolved = resolveImplementation(raw.mapping, element.namespace, element.file, `the ${what}`, mappingLoc, ctx);
+    const resolved = resolveImplementation(
+      raw.mapping,
+      element.namespace,
+      element.file,
+      `the ${what}`,
+      mappingLoc,
+      ctx,
+    );
     if (resolved.kind === 'error') continue;
     const workflow: { -readonly [K in keyof PlanWorkflow]: PlanWorkflow[K] } = {
       plugin: resolved.plugin,
-      operation: resolved.kind === 'plugin' ? resolved.operation : 'script_runner.tasks.execute_workflow',
+      operation:
+        resolved.kind === 'plugin' ? resolved.operation : 'script_runner.tasks.execute_workflow',
       parameters,
       is_cascading: raw.is_cascading === true,
     };
     if (resolved.kind === 'script') {
       if ('script_path' in parameters) {
-        ctx.reporter.report('DSL_SCRIPT_INPUT_CONFLICT', `The ${what} runs a workflow script, so its parameters cannot also declare 'script_path'.`, mappingLoc);
+        ctx.reporter.report(
+          'DSL_SCRIPT_INPUT_CONFLICT',
+          `The ${what} runs a workflow script, so its parameters cannot also declare 'script_path'.`,
+          mappingLoc,
+        );
       }
-      parameters.script_path = { default: resolved.path, required: true, description: 'The workflow script the script plugin runs.' };
+      parameters.script_path = {
+        default: resolved.path,
+        required: true,
+        description: 'The workflow script the script plugin runs.',
+      };
     }
     if (ok.has('availability_rules') && isMap(raw.availability_rules)) {
-      workflow.availability_rules = raw.availability_rules as Record<string, PlanValue>;
+      workflow.availability_rules = raw.availability_rules;
     }
     out[element.name] = workflow;
   }
@@ -77,48 +124,75 @@ export function buildWorkflows(ctx: PlanContext): Record<string, PlanWorkflow> {
 const NO_NODE_KEYWORDS: FunctionScope['kind'] = 'global';
 
 /** Builds outputs or capabilities: `{description?, value}` per name. */
-export function buildOutputs(section: 'outputs' | 'capabilities', ctx: PlanContext): Record<string, PlanOutput> {
+export function buildOutputs(
+  section: 'outputs' | 'capabilities',
+  ctx: PlanContext,
+): Record<string, PlanOutput> {
   const out = dict<PlanOutput>();
   const word = section === 'outputs' ? 'output' : 'capability';
   for (const element of ctx.composed.sections[section].values()) {
     const raw = element.value;
     const what = `${word} '${element.name}'`;
     if (!isMap(raw)) {
-      ctx.reporter.report('DSL_WRONG_TYPE', `The ${what} must be a mapping with a 'value', not ${kindOf(raw)}.`, valueLoc(element.section, element.localName));
+      ctx.reporter.report(
+        'DSL_WRONG_TYPE',
+        `The ${what} must be a mapping with a 'value', not ${kindOf(raw)}.`,
+        valueLoc(element.section, element.localName),
+      );
       continue;
     }
-    const ok = checkFields(raw, { description: { shape: 'any' }, value: { shape: 'any', required: true } }, {
-      reporter: ctx.reporter,
-      version: ctx.version,
-      what: `the ${what}`,
-      at: keyLoc(element.section, element.localName),
-    });
+    const ok = checkFields(
+      raw,
+      { description: { shape: 'any' }, value: { shape: 'any', required: true } },
+      {
+        reporter: ctx.reporter,
+        version: ctx.version,
+        what: `the ${what}`,
+        at: keyLoc(element.section, element.localName),
+      },
+    );
     if (!('value' in raw)) continue;
-    const value = scanFunctions(raw.value as Value, raw, 'value', { kind: NO_NODE_KEYWORDS, namespace: element.namespace, where: `the ${what}` }, ctx.scan).value;
-    const record: { description?: string; value: PlanValue } = { value: value as PlanValue };
-    if (ok.has('description') && typeof raw.description === 'string') record.description = raw.description;
+    const value = scanFunctions(
+      raw.value,
+      { kind: NO_NODE_KEYWORDS, namespace: element.namespace, where: `the ${what}` },
+      ctx.scan,
+    ).value;
+    const record: { description?: string; value: PlanValue } = { value: value };
+    if (ok.has('description') && typeof raw.description === 'string')
+      record.description = raw.description;
     out[element.name] = record;
   }
   return out;
 }
 
 /** Builds deployment labels or blueprint labels. */
-export function buildLabels(section: 'labels' | 'blueprint_labels', ctx: PlanContext): Record<string, PlanLabel> {
+export function buildLabels(
+  section: 'labels' | 'blueprint_labels',
+  ctx: PlanContext,
+): Record<string, PlanLabel> {
   const out = dict<PlanLabel>();
   const blueprint = section === 'blueprint_labels';
   for (const element of ctx.composed.sections[section].values()) {
     const raw = element.value;
     const what = `${blueprint ? 'blueprint label' : 'label'} '${element.localName}'`;
     if (!isMap(raw)) {
-      ctx.reporter.report('DSL_WRONG_TYPE', `The ${what} must be a mapping with 'values', not ${kindOf(raw)}.`, valueLoc(element.section, element.localName));
+      ctx.reporter.report(
+        'DSL_WRONG_TYPE',
+        `The ${what} must be a mapping with 'values', not ${kindOf(raw)}.`,
+        valueLoc(element.section, element.localName),
+      );
       continue;
     }
-    const ok = checkFields(raw, { values: { shape: 'list', required: true } }, {
-      reporter: ctx.reporter,
-      version: ctx.version,
-      what: `the ${what}`,
-      at: keyLoc(element.section, element.localName),
-    });
+    const ok = checkFields(
+      raw,
+      { values: { shape: 'list', required: true } },
+      {
+        reporter: ctx.reporter,
+        version: ctx.version,
+        what: `the ${what}`,
+        at: keyLoc(element.section, element.localName),
+      },
+    );
     if (!ok.has('values') || !Array.isArray(raw.values)) continue;
     const list = raw.values;
     const values: PlanValue[] = [];
@@ -138,12 +212,20 @@ export function buildLabels(section: 'labels' | 'blueprint_labels', ctx: PlanCon
         return;
       }
       values.push(
-        scanFunctions(v, list, i, {
-          kind: 'global',
-          namespace: element.namespace,
-          where: `the ${what}`,
-          forbid: { names: new Set(['get_attribute', 'get_attributes_list', 'get_attributes_dict']), reason: 'labels are set when the deployment is created, before any run-time attribute exists.' },
-        }, ctx.scan).value as PlanValue,
+        scanFunctions(
+          v,
+          {
+            kind: 'global',
+            namespace: element.namespace,
+            where: `the ${what}`,
+            forbid: {
+              names: new Set(['get_attribute', 'get_attributes_list', 'get_attributes_dict']),
+              reason:
+                'labels are set when the deployment is created, before any run-time attribute exists.',
+            },
+          },
+          ctx.scan,
+        ).value,
       );
     });
     // Label keys are stored in lower case, as Cloudify does.
@@ -158,10 +240,18 @@ export function buildResourceTags(ctx: PlanContext): Record<string, PlanValue> {
   for (const element of ctx.composed.sections.resource_tags.values()) {
     const raw = element.value;
     if (Array.isArray(raw)) {
-      ctx.reporter.report('DSL_WRONG_TYPE', `Resource tag '${element.name}' must be a single value, not a list.`, valueLoc(element.section, element.localName));
+      ctx.reporter.report(
+        'DSL_WRONG_TYPE',
+        `Resource tag '${element.name}' must be a single value, not a list.`,
+        valueLoc(element.section, element.localName),
+      );
       continue;
     }
-    out[element.name] = scanFunctions(raw, element.section, element.localName, { kind: 'global', namespace: element.namespace, where: `resource tag '${element.name}'` }, ctx.scan).value as PlanValue;
+    out[element.name] = scanFunctions(
+      raw,
+      { kind: 'global', namespace: element.namespace, where: `resource tag '${element.name}'` },
+      ctx.scan,
+    ).value;
   }
   return out;
 }
@@ -180,15 +270,31 @@ export function buildDeploymentSettings(ctx: PlanContext): Record<string, PlanVa
   const raw = settings.value;
   const file = settings.file;
   if (!isMap(raw)) {
-    ctx.reporter.report('DSL_WRONG_TYPE', `'deployment_settings' must be a mapping, not ${kindOf(raw)}.`, valueLoc(file.value, 'deployment_settings'));
+    ctx.reporter.report(
+      'DSL_WRONG_TYPE',
+      `'deployment_settings' must be a mapping, not ${kindOf(raw)}.`,
+      valueLoc(file.value, 'deployment_settings'),
+    );
     return dict<PlanValue>();
   }
-  checkFields(raw, DEPLOYMENT_SETTINGS_FIELDS, { reporter: ctx.reporter, version: ctx.version, what: "'deployment_settings'", at: keyLoc(file.value, 'deployment_settings') });
-  return scanFunctions(raw, file.value, 'deployment_settings', { kind: 'global', namespace: file.namespace, where: "'deployment_settings'" }, ctx.scan).value as Record<string, PlanValue>;
+  checkFields(raw, DEPLOYMENT_SETTINGS_FIELDS, {
+    reporter: ctx.reporter,
+    version: ctx.version,
+    what: "'deployment_settings'",
+    at: keyLoc(file.value, 'deployment_settings'),
+  });
+  return scanFunctions(
+    raw,
+    { kind: 'global', namespace: file.namespace, where: "'deployment_settings'" },
+    ctx.scan,
+  ).value as Record<string, PlanValue>;
 }
 
 /** Policy types and policy triggers: checked for shape, kept as data. */
-export function buildLegacyPolicySection(section: 'policy_types' | 'policy_triggers', ctx: PlanContext): Record<string, PlanValue> {
+export function buildLegacyPolicySection(
+  section: 'policy_types' | 'policy_triggers',
+  ctx: PlanContext,
+): Record<string, PlanValue> {
   const out = dict<PlanValue>();
   const fields: Record<string, FieldSpec> =
     section === 'policy_types'
@@ -198,11 +304,20 @@ export function buildLegacyPolicySection(section: 'policy_types' | 'policy_trigg
     const raw = element.value;
     const what = `${section === 'policy_types' ? 'policy type' : 'policy trigger'} '${element.name}'`;
     if (!isMap(raw)) {
-      ctx.reporter.report('DSL_WRONG_TYPE', `The ${what} must be a mapping, not ${kindOf(raw)}.`, valueLoc(element.section, element.localName));
+      ctx.reporter.report(
+        'DSL_WRONG_TYPE',
+        `The ${what} must be a mapping, not ${kindOf(raw)}.`,
+        valueLoc(element.section, element.localName),
+      );
       continue;
     }
-    checkFields(raw, fields, { reporter: ctx.reporter, version: ctx.version, what: `the ${what}`, at: keyLoc(element.section, element.localName) });
-    out[element.name] = raw as PlanValue;
+    checkFields(raw, fields, {
+      reporter: ctx.reporter,
+      version: ctx.version,
+      what: `the ${what}`,
+      at: keyLoc(element.section, element.localName),
+    });
+    out[element.name] = raw;
   }
   return out;
 }
@@ -241,7 +356,10 @@ export function planDataTypes(ctx: PlanContext): Record<string, PlanDataType> {
     if (parent !== undefined) record.derived_from = parent;
     const raw = element.value;
     if (isMap(raw) && typeof raw.description === 'string') record.description = raw.description;
-    if (isMap(raw) && raw.version !== undefined && raw.version !== null) record.version = String(raw.version);
+    if (isMap(raw) && raw.version !== undefined && raw.version !== null) {
+      record.version =
+        typeof raw.version === 'object' ? JSON.stringify(raw.version) : String(raw.version);
+    }
     out[element.name] = record;
   }
   return out;

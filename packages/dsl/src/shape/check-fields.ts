@@ -150,11 +150,15 @@ export function expectMap(
   reporter: Reporter,
 ): value is ValueMap {
   if (isMap(value)) return true;
-  reporter.report('DSL_WRONG_TYPE', `${capitalize(what)} must be a mapping, not ${kindOf(value)}.`, valueLoc(container, key));
+  reporter.report(
+    'DSL_WRONG_TYPE',
+    `${capitalize(what)} must be a mapping, not ${kindOf(value)}.`,
+    valueLoc(container, key),
+  );
   return false;
 }
 
 /** First letter upper-case. */
 export function capitalize(text: string): string {
-  return text.length === 0 ? text : text[0]?.toUpperCase() + text.slice(1);
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -110,7 +110,8 @@ class Builder {
   }
 
   private remember(frame: Frame, built: Built): Built {
-    if (typeof frame.result === 'object' && frame.result !== null) this.built.set(frame.result, built);
+    if (typeof frame.result === 'object' && frame.result !== null)
+      this.built.set(frame.result, built);
     return built;
   }
 
@@ -194,7 +195,11 @@ class Builder {
   }
 
   private keyOf(frame: Frame): string | undefined {
-    if (frame.kind === 'mapping' || frame.kind === 'sequence' || (typeof frame.result === 'object' && frame.result !== null)) {
+    if (
+      frame.kind === 'mapping' ||
+      frame.kind === 'sequence' ||
+      (typeof frame.result === 'object' && frame.result !== null)
+    ) {
       this.reporter.report(
         'DSL_YAML_COMPLEX_KEY',
         'A mapping key is a list or a mapping; blueprint keys must be plain names.',
@@ -204,20 +209,25 @@ class Builder {
     }
     const v = frame.result;
     if (v === null || v === undefined) {
-      this.reporter.report('DSL_YAML_COMPLEX_KEY', 'A mapping key is empty (null); keys must be names.', this.loc(frame));
+      this.reporter.report(
+        'DSL_YAML_COMPLEX_KEY',
+        'A mapping key is empty (null); keys must be names.',
+        this.loc(frame),
+      );
       return undefined;
     }
     if (typeof v === 'string') return v;
     // A key such as `80:` or `yes:`: keep what the user wrote.
     const [s, e] = this.range(frame);
-    return this.doc.text.slice(s, e).replace(/^['"]|['"]$/g, '') || String(v);
+    return this.doc.text.slice(s, e).replace(/^['"]|['"]$/g, '') || JSON.stringify(v);
   }
 }
 
 function scalar(result: unknown): Value {
   if (result === null || result === undefined) return null;
-  if (typeof result === 'string' || typeof result === 'number' || typeof result === 'boolean') return result;
-  return String(result);
+  if (typeof result === 'string' || typeof result === 'number' || typeof result === 'boolean')
+    return result;
+  return JSON.stringify(result) ?? null;
 }
 
 /** Drops the wrapper frames js-yaml produces when it tries a node as a key and keeps it as a value. */
@@ -241,16 +251,30 @@ function collapse(frame: Frame): Frame {
  * when the text is not YAML, `null` for an empty file.
  */
 export function loadYaml(doc: SourceDoc, reporter: Reporter): Value | undefined {
-  const stack: Frame[] = [{ start: 0, end: 0, kind: null, tag: null, result: undefined, children: [] }];
+  const stack: Frame[] = [
+    { start: 0, end: 0, kind: null, tag: null, result: undefined, children: [] },
+  ];
   try {
     jsyaml.load(doc.text, {
       schema: PYYAML_SCHEMA,
       json: true,
       filename: doc.name,
       listener(event, state) {
-        const s = state as unknown as { position: number; kind: string | null; tag: string | null; result: unknown };
+        const s = state as unknown as {
+          position: number;
+          kind: string | null;
+          tag: string | null;
+          result: unknown;
+        };
         if (event === 'open') {
-          stack.push({ start: s.position, end: s.position, kind: null, tag: null, result: undefined, children: [] });
+          stack.push({
+            start: s.position,
+            end: s.position,
+            kind: null,
+            tag: null,
+            result: undefined,
+            children: [],
+          });
           return;
         }
         const frame = stack.pop();

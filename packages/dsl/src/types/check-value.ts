@@ -139,7 +139,9 @@ export function checkProperties(
       reporter.report(
         'DSL_FUNCTION_NOT_ALLOWED',
         `'use_external_resource' of ${options.owner} must be a plain boolean; intrinsic functions are not allowed there.`,
-        has(values, 'use_external_resource') ? valueLoc(values, 'use_external_resource') : options.missingAt,
+        has(values, 'use_external_resource')
+          ? valueLoc(values, 'use_external_resource')
+          : options.missingAt,
       );
     } else {
       external = v !== undefined && v !== null && v !== false && v !== 0 && v !== '';
@@ -148,13 +150,13 @@ export function checkProperties(
   const out = dict<Value>();
   copyLoc(values, out);
   for (const [name, def] of schema) {
-    let value: Value | undefined;
+    let value: Value;
     let container: object;
     if (has(values, name)) {
-      value = values[name] as Value;
+      value = values[name] ?? null;
       container = values;
     } else if (options.derived !== undefined && has(options.derived, name)) {
-      value = options.derived[name] as Value;
+      value = options.derived[name] ?? null;
       container = options.derived;
     } else if (def.hasDefault) {
       value = def.default;

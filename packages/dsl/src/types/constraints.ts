@@ -82,7 +82,11 @@ export function parseConstraints(
           keyLoc(item, k),
         );
       } else if (typeof item[k] !== 'string') {
-        ctx.reporter.report('DSL_WRONG_TYPE', `'error_message' must be a string.`, valueLoc(item, k));
+        ctx.reporter.report(
+          'DSL_WRONG_TYPE',
+          `'error_message' must be a string.`,
+          valueLoc(item, k),
+        );
       } else {
         errorMessage = item[k];
       }
@@ -110,15 +114,19 @@ export function parseConstraints(
     }
     const argument = item[operator] as Value;
     const argLoc = valueLoc(item, operator);
-    const bad = (expected: string): void =>
+    const bad = (expected: string): void => {
       ctx.reporter.report(
         'DSL_CONSTRAINT_INVALID',
         `The argument of '${operator}' in ${ctx.owner} must be ${expected}, not ${show(argument)}.`,
         argLoc,
       );
+    };
     switch (kind) {
       case 'scalar':
-        if (!isScalarNumber(argument)) return bad('a number');
+        if (!isScalarNumber(argument)) {
+          bad('a number');
+          return;
+        }
         break;
       case 'dual-scalar':
         if (
@@ -126,14 +134,21 @@ export function parseConstraints(
           argument.length !== 2 ||
           !argument.every((a) => isScalarNumber(a))
         ) {
-          return bad('a list of two numbers');
+          bad('a list of two numbers');
+          return;
         }
         break;
       case 'sequence':
-        if (!Array.isArray(argument)) return bad('a list');
+        if (!Array.isArray(argument)) {
+          bad('a list');
+          return;
+        }
         break;
       case 'regex': {
-        if (typeof argument !== 'string') return bad('a regular expression string');
+        if (typeof argument !== 'string') {
+          bad('a regular expression string');
+          return;
+        }
         const compiled = compilePythonRegex(argument);
         if (typeof compiled === 'string') {
           ctx.reporter.report(
@@ -162,7 +177,8 @@ function compare(value: Value, argument: Value): number | undefined {
 }
 
 function lengthOf(value: Value): number | undefined {
-  if (typeof value === 'string') return [...value].length;
+  // Python counts code points, not UTF-16 units.
+  if (typeof value === 'string') return Array.from(value).length;
   if (Array.isArray(value)) return value.length;
   if (isMap(value)) return Object.keys(value).length;
   return undefined;
@@ -176,7 +192,8 @@ export function violation(constraint: Constraint, value: Value): string | undefi
   const { operator, argument } = constraint;
   const describe = `${operator}(${Array.isArray(argument) ? argument.map((a) => show(a)).join(', ') : show(argument)})`;
   const fail = (why?: string): string =>
-    constraint.errorMessage ?? `${show(value)} violates ${describe}${why === undefined ? '' : `: ${why}`}`;
+    constraint.errorMessage ??
+    `${show(value)} violates ${describe}${why === undefined ? '' : `: ${why}`}`;
   switch (operator) {
     case 'equal':
       return deepEqual(value, argument) ? undefined : fail();
@@ -200,7 +217,8 @@ export function violation(constraint: Constraint, value: Value): string | undefi
       const [lo, hi] = argument as [Value, Value];
       const a = compare(value, lo);
       const b = compare(value, hi);
-      if (a === undefined || b === undefined) return fail(`${kindOf(value)} cannot be compared with a number`);
+      if (a === undefined || b === undefined)
+        return fail(`${kindOf(value)} cannot be compared with a number`);
       return a >= 0 && b <= 0 ? undefined : fail();
     }
     case 'valid_values':
@@ -211,11 +229,13 @@ export function violation(constraint: Constraint, value: Value): string | undefi
       const n = lengthOf(value);
       if (n === undefined) return fail(`${kindOf(value)} has no length`);
       const limit = argument as number;
-      const ok = operator === 'length' ? n === limit : operator === 'min_length' ? n >= limit : n <= limit;
+      const ok =
+        operator === 'length' ? n === limit : operator === 'min_length' ? n >= limit : n <= limit;
       return ok ? undefined : fail();
     }
     case 'pattern': {
-      if (typeof value !== 'string') return fail(`only strings can match a pattern, not ${kindOf(value)}`);
+      if (typeof value !== 'string')
+        return fail(`only strings can match a pattern, not ${kindOf(value)}`);
       const re = compilePythonRegex(argument as string, true);
       if (typeof re === 'string') return fail(re);
       return re.test(value) ? undefined : fail();

@@ -96,7 +96,14 @@ export function parseInterfaces(
       continue;
     }
     for (const opName of Object.keys(ops)) {
-      const op = parseOperation(ops, opName, `operation '${ifaceName}.${opName}' of ${owner}`, level, namespace, ctx);
+      const op = parseOperation(
+        ops,
+        opName,
+        `operation '${ifaceName}.${opName}' of ${owner}`,
+        level,
+        namespace,
+        ctx,
+      );
       if (op !== undefined) table.set(opName, op);
     }
   }
@@ -137,7 +144,12 @@ function parseOperation(
     );
     return undefined;
   }
-  const ok = checkFields(raw, OP_FIELDS, { reporter: ctx.reporter, version: ctx.version, what: `the ${what}`, at });
+  const ok = checkFields(raw, OP_FIELDS, {
+    reporter: ctx.reporter,
+    version: ctx.version,
+    what: `the ${what}`,
+    at,
+  });
   const executor = ok.has('executor') ? ((raw.executor as string | null) ?? undefined) : undefined;
   if (executor !== undefined && !EXECUTORS.includes(executor)) {
     ctx.reporter.report(
@@ -146,7 +158,9 @@ function parseOperation(
       valueLoc(raw, 'executor'),
     );
   }
-  const maxRetries = ok.has('max_retries') ? ((raw.max_retries as number | null) ?? undefined) : undefined;
+  const maxRetries = ok.has('max_retries')
+    ? ((raw.max_retries as number | null) ?? undefined)
+    : undefined;
   if (maxRetries !== undefined && maxRetries < -1) {
     ctx.reporter.report(
       'DSL_INVALID_VALUE',
@@ -164,7 +178,9 @@ function parseOperation(
       );
     }
   }
-  const implementation = ok.has('implementation') ? ((raw.implementation as string | null) ?? '') : '';
+  const implementation = ok.has('implementation')
+    ? ((raw.implementation as string | null) ?? '')
+    : '';
   const inputs = ok.has('inputs') && isMap(raw.inputs) ? raw.inputs : undefined;
   return {
     ...base,
@@ -176,7 +192,9 @@ function parseOperation(
     inputValues: level === 'template' && inputs !== undefined ? inputs : base.inputValues,
     executor: executor !== undefined && EXECUTORS.includes(executor) ? executor : undefined,
     maxRetries: maxRetries !== undefined && maxRetries >= -1 ? maxRetries : undefined,
-    retryInterval: ok.has('retry_interval') ? ((raw.retry_interval as number | null) ?? undefined) : undefined,
+    retryInterval: ok.has('retry_interval')
+      ? ((raw.retry_interval as number | null) ?? undefined)
+      : undefined,
     timeout: ok.has('timeout') ? ((raw.timeout as number | null) ?? undefined) : undefined,
     timeoutRecoverable: ok.has('timeout_recoverable')
       ? ((raw.timeout_recoverable as boolean | null) ?? undefined)
@@ -244,7 +262,14 @@ export function mergeTemplateInterfaces(
   return out;
 }
 
-function fromType(op: OpDef, owner: string, fullName: string, ctx: AnalysisContext, given: ValueMap | undefined, givenOp?: OpDef): MergedOp {
+function fromType(
+  op: OpDef,
+  owner: string,
+  fullName: string,
+  ctx: AnalysisContext,
+  given: ValueMap | undefined,
+  givenOp?: OpDef,
+): MergedOp {
   const inputs = Object.create(null) as ValueMap;
   const origins = new Map<string, { container: object; namespace: string | undefined }>();
   const types = new Map<string, string>();
@@ -324,7 +349,8 @@ function mergeOne(
   if (typeOp.implementation === '' && typeOp.inputSchema.size === 0) {
     return tmplOp.implementation === '' ? undefined : fromTemplate(tmplOp);
   }
-  const implementation = tmplOp.implementation === '' ? typeOp.implementation : tmplOp.implementation;
+  const implementation =
+    tmplOp.implementation === '' ? typeOp.implementation : tmplOp.implementation;
   if (implementation === '') return undefined;
   if (implementation === typeOp.implementation) {
     return fromType(typeOp, owner, fullName, ctx, tmplOp.inputValues, tmplOp);

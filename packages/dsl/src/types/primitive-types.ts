@@ -22,4 +22,3 @@ export const OBJECT_TYPES: ReadonlyMap<string, '1_4' | '1_5'> = new Map([
   ['secret_key', '1_4'],
   ['operation_name', '1_5'],
 ]);
-

@@ -32,7 +32,10 @@ export function compilePythonRegex(pattern: string, anchored = false): RegExp | 
   try {
     result = new RegExp(anchored ? `^(?:${source})` : source, flags);
   } catch (error) {
-    result = error instanceof Error ? error.message.replace(/^Invalid regular expression: /, '') : String(error);
+    result =
+      error instanceof Error
+        ? error.message.replace(/^Invalid regular expression: /, '')
+        : String(error);
   }
   if (cache.size > 1000) cache.clear();
   cache.set(key, result);

@@ -56,7 +56,11 @@ const FIELDS: Record<SchemaKind, Record<string, FieldSpec>> = {
   property: { ...PROPERTY_FIELDS, display_label: { shape: 'string', since: '1_3' } },
   input: INPUT_FIELDS,
   parameter: INPUT_FIELDS,
-  'operation-input': { ...PROPERTY_FIELDS, display_label: { shape: 'string' }, constraints: { shape: 'list' } },
+  'operation-input': {
+    ...PROPERTY_FIELDS,
+    display_label: { shape: 'string' },
+    constraints: { shape: 'list' },
+  },
   'plugin-property': { ...PROPERTY_FIELDS, display_label: { shape: 'string' } },
 };
 
@@ -122,8 +126,13 @@ export function parsePropertyDef(
     );
     return undefined;
   }
-  const ok = checkFields(raw, FIELDS[kind], { reporter: ctx.reporter, version: ctx.version, what, at });
-  const type = ok.has('type') ? (raw.type as string | null) ?? undefined : undefined;
+  const ok = checkFields(raw, FIELDS[kind], {
+    reporter: ctx.reporter,
+    version: ctx.version,
+    what,
+    at,
+  });
+  const type = ok.has('type') ? ((raw.type as string | null) ?? undefined) : undefined;
   const constraints = ok.has('constraints')
     ? parseConstraints(raw.constraints as Value, raw, 'constraints', {
         reporter: ctx.reporter,
@@ -131,7 +140,9 @@ export function parsePropertyDef(
         owner: what,
       })
     : [];
-  const itemType = ok.has('item_type') ? ((raw.item_type as string | null) ?? undefined) : undefined;
+  const itemType = ok.has('item_type')
+    ? ((raw.item_type as string | null) ?? undefined)
+    : undefined;
   if (itemType !== undefined && type !== 'list') {
     ctx.reporter.report(
       'DSL_INVALID_VALUE',
@@ -147,13 +158,16 @@ export function parsePropertyDef(
       keyLoc(raw, 'display'),
     );
   }
-  const hidden = ok.has('hidden') ? (raw.hidden as boolean | null) ?? undefined : undefined;
+  const hidden = ok.has('hidden') ? ((raw.hidden as boolean | null) ?? undefined) : undefined;
   const required = ok.has('required') && raw.required !== null ? (raw.required as boolean) : true;
   const description = typeof raw.description === 'string' ? raw.description : undefined;
   // A data-typed property without a default gets {} (filled from the data type's defaults),
   // as Cloudify does; inputs and parameters do not.
   const dataTyped =
-    kind === 'property' && type !== undefined && !PRIMITIVE_TYPES.has(type) && !OBJECT_TYPES.has(type);
+    kind === 'property' &&
+    type !== undefined &&
+    !PRIMITIVE_TYPES.has(type) &&
+    !OBJECT_TYPES.has(type);
   const implicitDefault = dataTyped && (raw.default === undefined || raw.default === null);
   return {
     name,
@@ -164,7 +178,9 @@ export function parsePropertyDef(
     description,
     constraints,
     itemType,
-    displayLabel: ok.has('display_label') ? ((raw.display_label as string | null) ?? undefined) : undefined,
+    displayLabel: ok.has('display_label')
+      ? ((raw.display_label as string | null) ?? undefined)
+      : undefined,
     hidden,
     display,
     def: raw,

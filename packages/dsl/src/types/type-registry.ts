@@ -88,7 +88,10 @@ const FAILED = Symbol('failed');
 /** Resolves and caches types for one blueprint. */
 export class TypeRegistry {
   private readonly nodeCache = new Map<string, NodeTypeInfo | typeof RESOLVING | typeof FAILED>();
-  private readonly relCache = new Map<string, RelationshipTypeInfo | typeof RESOLVING | typeof FAILED>();
+  private readonly relCache = new Map<
+    string,
+    RelationshipTypeInfo | typeof RESOLVING | typeof FAILED
+  >();
   private readonly dataCache = new Map<string, DataTypeInfo | typeof RESOLVING | typeof FAILED>();
   /** Each type's own property schema, for checking defaults once every type is resolved. */
   private readonly ownSchemas: { schema: ReadonlyMap<string, PropertyDef>; owner: string }[] = [];
@@ -110,8 +113,16 @@ export class TypeRegistry {
   reportUnknown(kind: Kind, name: string, loc: Loc | undefined, context: string): void {
     const table = this.ctx.composed.sections[SECTION[kind]];
     const code =
-      kind === 'node' ? 'DSL_UNKNOWN_TYPE' : kind === 'relationship' ? 'DSL_UNKNOWN_RELATIONSHIP_TYPE' : 'DSL_UNKNOWN_DATA_TYPE';
-    this.ctx.reporter.report(code, `${context} '${name}', which is not a defined ${WORD[kind]}.${didYouMean(name, table.keys())}`, loc);
+      kind === 'node'
+        ? 'DSL_UNKNOWN_TYPE'
+        : kind === 'relationship'
+          ? 'DSL_UNKNOWN_RELATIONSHIP_TYPE'
+          : 'DSL_UNKNOWN_DATA_TYPE';
+    this.ctx.reporter.report(
+      code,
+      `${context} '${name}', which is not a defined ${WORD[kind]}.${didYouMean(name, table.keys())}`,
+      loc,
+    );
   }
 
   /** Resolves a node type referenced as `name` from `namespace`. */
@@ -143,11 +154,27 @@ export class TypeRegistry {
   resolveNode(element: Element): NodeTypeInfo | undefined {
     return this.resolve('node', element, this.nodeCache, (parent, raw) => {
       const owner = `node type '${element.name}'`;
-      const own = parseSchema(raw.properties, raw, 'properties', 'property', owner, element.namespace, this.ctx);
+      const own = parseSchema(
+        raw.properties,
+        raw,
+        'properties',
+        'property',
+        owner,
+        element.namespace,
+        this.ctx,
+      );
       this.checkSchemaTypes(own, owner);
       this.ownSchemas.push({ schema: own, owner });
-      const ifaces = parseInterfaces(raw.interfaces, raw, 'interfaces', 'type', owner, element.namespace, this.ctx);
-      const p = parent as NodeTypeInfo | undefined;
+      const ifaces = parseInterfaces(
+        raw.interfaces,
+        raw,
+        'interfaces',
+        'type',
+        owner,
+        element.namespace,
+        this.ctx,
+      );
+      const p = parent;
       return {
         name: element.name,
         element,
@@ -161,19 +188,45 @@ export class TypeRegistry {
   resolveRelationship(element: Element): RelationshipTypeInfo | undefined {
     return this.resolve('relationship', element, this.relCache, (parent, raw) => {
       const owner = `relationship type '${element.name}'`;
-      const own = parseSchema(raw.properties, raw, 'properties', 'property', owner, element.namespace, this.ctx);
+      const own = parseSchema(
+        raw.properties,
+        raw,
+        'properties',
+        'property',
+        owner,
+        element.namespace,
+        this.ctx,
+      );
       this.checkSchemaTypes(own, owner);
       this.ownSchemas.push({ schema: own, owner });
-      const source = parseInterfaces(raw.source_interfaces, raw, 'source_interfaces', 'type', owner, element.namespace, this.ctx);
-      const target = parseInterfaces(raw.target_interfaces, raw, 'target_interfaces', 'type', owner, element.namespace, this.ctx);
-      const p = parent as RelationshipTypeInfo | undefined;
+      const source = parseInterfaces(
+        raw.source_interfaces,
+        raw,
+        'source_interfaces',
+        'type',
+        owner,
+        element.namespace,
+        this.ctx,
+      );
+      const target = parseInterfaces(
+        raw.target_interfaces,
+        raw,
+        'target_interfaces',
+        'type',
+        owner,
+        element.namespace,
+        this.ctx,
+      );
+      const p = parent;
       return {
         name: element.name,
         element,
         hierarchy: [...(p?.hierarchy ?? []), element.name],
         properties: this.mergeProperties(p?.properties, own),
-        sourceInterfaces: p === undefined ? source : mergeTypeInterfaces(p.sourceInterfaces, source),
-        targetInterfaces: p === undefined ? target : mergeTypeInterfaces(p.targetInterfaces, target),
+        sourceInterfaces:
+          p === undefined ? source : mergeTypeInterfaces(p.sourceInterfaces, source),
+        targetInterfaces:
+          p === undefined ? target : mergeTypeInterfaces(p.targetInterfaces, target),
       };
     });
   }
@@ -181,10 +234,18 @@ export class TypeRegistry {
   resolveData(element: Element): DataTypeInfo | undefined {
     return this.resolve('data', element, this.dataCache, (parent, raw) => {
       const owner = `data type '${element.name}'`;
-      const own = parseSchema(raw.properties, raw, 'properties', 'property', owner, element.namespace, this.ctx);
+      const own = parseSchema(
+        raw.properties,
+        raw,
+        'properties',
+        'property',
+        owner,
+        element.namespace,
+        this.ctx,
+      );
       this.checkSchemaTypes(own, owner);
       this.ownSchemas.push({ schema: own, owner });
-      const p = parent as DataTypeInfo | undefined;
+      const p = parent;
       return {
         name: element.name,
         element,
@@ -201,7 +262,13 @@ export class TypeRegistry {
   checkDefaults(): void {
     for (const { schema, owner } of this.ownSchemas) {
       for (const def of schema.values()) {
-        if (!def.hasDefault || def.def === undefined || def.type === undefined || def.default === null) continue;
+        if (
+          !def.hasDefault ||
+          def.def === undefined ||
+          def.type === undefined ||
+          def.default === null
+        )
+          continue;
         checkValue(def.default, def.type, def.def, 'default', [], {
           ctx: this.ctx,
           registry: this,
@@ -247,11 +314,20 @@ export class TypeRegistry {
   }
 
   /** Reports property `type:` names that are neither primitives nor data types. */
-  checkSchemaTypes(schema: ReadonlyMap<string, PropertyDef>, owner: string, allowObjectTypes = true): void {
+  checkSchemaTypes(
+    schema: ReadonlyMap<string, PropertyDef>,
+    owner: string,
+    allowObjectTypes = true,
+  ): void {
     for (const def of schema.values()) {
       if (def.type === undefined) continue;
       if (!this.isKnownType(def.type, def.namespace, allowObjectTypes)) {
-        this.reportUnknown('data', def.type, def.def === undefined ? def.at : valueLoc(def.def, 'type'), `Property '${def.name}' of ${owner} has type`);
+        this.reportUnknown(
+          'data',
+          def.type,
+          def.def === undefined ? def.at : valueLoc(def.def, 'type'),
+          `Property '${def.name}' of ${owner} has type`,
+        );
       }
     }
   }
@@ -293,7 +369,12 @@ export class TypeRegistry {
       return undefined;
     }
     const map = raw ?? (Object.create(null) as Record<string, Value>);
-    const fields = kind === 'node' ? NODE_TYPE_FIELDS : kind === 'relationship' ? RELATIONSHIP_TYPE_FIELDS : DATA_TYPE_FIELDS;
+    const fields =
+      kind === 'node'
+        ? NODE_TYPE_FIELDS
+        : kind === 'relationship'
+          ? RELATIONSHIP_TYPE_FIELDS
+          : DATA_TYPE_FIELDS;
     const ok = checkFields(map, fields, {
       reporter: this.ctx.reporter,
       version: this.ctx.version,
@@ -313,7 +394,12 @@ export class TypeRegistry {
     if (typeof derived === 'string') {
       const parentElement = this.findElement(kind, derived, element.namespace);
       if (parentElement === undefined) {
-        this.reportUnknown(kind, derived, valueLoc(map, 'derived_from'), `${capitalizeWord(what)} derives from`);
+        this.reportUnknown(
+          kind,
+          derived,
+          valueLoc(map, 'derived_from'),
+          `${capitalizeWord(what)} derives from`,
+        );
       } else {
         const resolved =
           kind === 'node'

@@ -21,7 +21,9 @@ export function isDslVersion(value: unknown): value is DslVersion {
 
 /** The position of a version in {@link DSL_VERSIONS}. */
 export function versionRank(version: DslVersion | DslMinor): number {
-  const short = version.startsWith('cloudify_dsl_') ? version.slice('cloudify_dsl_'.length) : version;
+  const short = version.startsWith('cloudify_dsl_')
+    ? version.slice('cloudify_dsl_'.length)
+    : version;
   return Number(short.split('_')[1] ?? 0);
 }
 

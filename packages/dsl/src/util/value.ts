@@ -62,9 +62,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   const ak = Object.keys(a);
   const bk = Object.keys(b);
   if (ak.length !== bk.length) return false;
-  return ak.every(
-    (k) => Object.hasOwn(b, k) && deepEqual((a as ValueMap)[k], (b as ValueMap)[k]),
-  );
+  return ak.every((k) => Object.hasOwn(b, k) && deepEqual((a as ValueMap)[k], (b as ValueMap)[k]));
 }
 
 /** A deep copy into fresh, prototype-free containers (so the copy may be mutated). */

@@ -1,0 +1,68 @@
+// ESLint flat config: typescript-eslint's type-checked rules, plus the house layering rules
+// (one front door per package, no node:* in code that must run in the browser).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const deepImports = {
+  group: ['@cairn/*/src/*', '@cairn/*/dist/*', '../../*/src/*', '../../../*/src/*'],
+  message: "Import another package only through its front door ('@cairn/<name>').",
+};
+
+export default tseslint.config(
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'coverage/**',
+      '**/*.generated.ts',
+      'packages/dsl/test/fixtures/**',
+      '.cairn/**',
+    ],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.strictTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: {
+        projectService: {
+          allowDefaultProject: ['*.js', '*.ts', 'bench/*.js', 'scripts/*.js', 'packages/cli/bin/*.js'],
+        },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      '@typescript-eslint/no-unnecessary-condition': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'error',
+      'no-restricted-imports': ['error', { patterns: [deepImports] }],
+    },
+  },
+  {
+    // The DSL runs in the browser too: Node built-ins only under src/node/.
+    files: ['packages/dsl/src/**/*.ts'],
+    ignores: ['packages/dsl/src/node/**', 'packages/dsl/src/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            deepImports,
+            { group: ['node:*'], message: 'Browser-safe code: Node built-ins belong in src/node/.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    files: ['**/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+);
