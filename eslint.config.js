@@ -3,6 +3,30 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** The Node.js globals plain JS files use (a short list rather than the `globals` package). */
+const NODE_GLOBALS = Object.fromEntries(
+  [
+    'AbortController',
+    'AbortSignal',
+    'Buffer',
+    'TextDecoder',
+    'TextEncoder',
+    'URL',
+    'URLSearchParams',
+    'clearInterval',
+    'clearTimeout',
+    'console',
+    'fetch',
+    'performance',
+    'process',
+    'queueMicrotask',
+    'setImmediate',
+    'setInterval',
+    'setTimeout',
+    'structuredClone',
+  ].map((name) => [name, 'readonly']),
+);
+
 const deepImports = {
   group: ['@cairn/*/src/*', '@cairn/*/dist/*', '../../*/src/*', '../../../*/src/*'],
   message: "Import another package only through its front door ('@cairn/<name>').",
@@ -25,7 +49,15 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         projectService: {
-          allowDefaultProject: ['*.js', '*.ts', 'bench/*.js', 'scripts/*.js', 'packages/cli/bin/*.js'],
+          allowDefaultProject: [
+            '*.js',
+            '*.ts',
+            'bench/*.js',
+            'scripts/*.js',
+            'scripts/*.d.ts',
+            'packages/cli/bin/*.js',
+          ],
+          defaultProject: 'tsconfig.base.json',
         },
         tsconfigRootDir: import.meta.dirname,
       },
@@ -33,7 +65,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true },
+      ],
       '@typescript-eslint/no-unnecessary-condition': 'off',
       '@typescript-eslint/no-non-null-assertion': 'error',
       'no-restricted-imports': ['error', { patterns: [deepImports] }],
@@ -49,7 +84,10 @@ export default tseslint.config(
         {
           patterns: [
             deepImports,
-            { group: ['node:*'], message: 'Browser-safe code: Node built-ins belong in src/node/.' },
+            {
+              group: ['node:*'],
+              message: 'Browser-safe code: Node built-ins belong in src/node/.',
+            },
           ],
         },
       ],
@@ -58,6 +96,11 @@ export default tseslint.config(
   {
     files: ['**/*.js'],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // Plain JS (scripts, bench, test helpers) runs on Node: its globals are defined.
+    files: ['**/*.js'],
+    languageOptions: { globals: NODE_GLOBALS },
   },
   {
     files: ['**/*.test.ts'],

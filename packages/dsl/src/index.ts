@@ -45,3 +45,12 @@ export { DSL_VERSIONS, type DslVersion } from './util/dsl-version.js';
 export type * from './plan/plan-types.js';
 export { readYaml, type YamlReadResult } from './source/read-yaml.js';
 export { BUILTIN_TYPES_YAML } from './builtin/types-yaml.generated.js';
+export { prepareDeployment } from './deployment/prepare.js';
+export type {
+  PrepareOptions,
+  PrepareResult,
+  PreparedDeployment,
+  NodeInstance,
+  RelationshipInstance,
+  ScalingGroupInstance,
+} from './deployment/deployment-types.js';

@@ -148,7 +148,7 @@ class Composer {
     const version = this.loaded.version;
     for (const key of Object.keys(file.value)) {
       const value = file.value[key] as Value;
-      const rule = SECTION_RULES[key];
+      const rule = Object.hasOwn(SECTION_RULES, key) ? SECTION_RULES[key] : undefined;
       if (rule === undefined) {
         this.reporter.report(
           'DSL_UNKNOWN_KEY',
@@ -163,7 +163,8 @@ class Composer {
       if (
         since !== undefined &&
         !versionAtLeast(version, since) &&
-        !isPluginLabelSection(file, key)
+        !isPluginLabelSection(file, key) &&
+        !file.isBasicTypes
       ) {
         this.reporter.report(
           'DSL_FEATURE_VERSION',
@@ -269,6 +270,14 @@ class Composer {
     const table = this.sections[section];
     const namespace = file.isBasicTypes ? undefined : file.namespace;
     for (const localName of Object.keys(value)) {
+      if (localName.trim() === '') {
+        this.reporter.report(
+          'DSL_INVALID_NAME',
+          `An element of '${section}' has an empty name; every ${section} entry needs a name.`,
+          keyLoc(value, localName),
+        );
+        continue;
+      }
       const name = qualify(localName, namespace);
       const element: Element = {
         name,

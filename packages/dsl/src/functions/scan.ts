@@ -52,6 +52,8 @@ export interface PropertyReference {
   /** The property path: a property name, then nested keys or indexes. */
   readonly path: readonly (string | number)[];
   readonly loc: Loc | undefined;
+  /** Where each item of `path` is written. */
+  readonly pathLocs?: readonly (Loc | undefined)[];
   readonly where: string;
 }
 
@@ -427,6 +429,7 @@ class Scanner {
           node: target,
           path,
           loc: valueLoc(args, 1),
+          pathLocs: path.map((_, i) => valueLoc(args, i + 1)),
           where: this.scope.where,
         });
       }

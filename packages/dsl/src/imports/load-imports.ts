@@ -5,7 +5,7 @@
  */
 import { BUILTIN_TYPES_YAML } from '../builtin/types-yaml.generated.js';
 import { docStart, type Reporter } from '../diagnostics/diagnostic.js';
-import { keyLoc, valueLoc } from '../source/locations.js';
+import { keyLoc, locOf, valueLoc } from '../source/locations.js';
 import type { Loc, SourceDoc } from '../source/source-doc.js';
 import {
   DSL_VERSIONS,
@@ -139,7 +139,7 @@ class ImportLoader {
       this.reporter.report(
         'DSL_FILE_NOT_MAPPING',
         `A blueprint file must be a YAML mapping of sections, but '${doc.name}' holds ${kindOf(value)}.`,
-        docStart(doc),
+        locOf(value) ?? contentStart(doc),
       );
       return undefined;
     }
@@ -153,7 +153,7 @@ class ImportLoader {
       this.reporter.report(
         'DSL_VERSION_MISSING',
         `The main blueprint file has no 'tosca_definitions_version'; add e.g. 'tosca_definitions_version: cloudify_dsl_1_5'.`,
-        docStart(doc),
+        locOf(value) ?? contentStart(doc),
       );
       return false;
     }
@@ -337,6 +337,17 @@ class ImportLoader {
       }
       return;
     }
+    // A file imported again inside itself under another namespace (ns--ns--…) would nest
+    // forever: that is a cycle too.
+    for (let f: LoadedFile | undefined = parent; f !== undefined; f = f.parent) {
+      if (f.doc.url !== fetched.doc.url) continue;
+      this.reporter.report(
+        'DSL_IMPORT_CYCLE',
+        `'${raw}' imports '${fetched.doc.name}', which (directly or through other files) imports this file; the repeated import is skipped.`,
+        at,
+      );
+      return;
+    }
     const value = this.parse(fetched.doc, this.options.cache);
     const file: LoadedFile = {
       doc: fetched.doc,
@@ -514,6 +525,12 @@ class ImportLoader {
     }
     return [...new Set(out)];
   }
+}
+
+/** Where the content of a file starts: after leading blank lines and comments. */
+function contentStart(doc: SourceDoc): Loc {
+  const skipped = /^(?:[ \t]*(?:#[^\n]*)?\r?\n)*[ \t]*/.exec(doc.text)?.[0].length ?? 0;
+  return { ...docStart(doc), start: skipped, end: skipped };
 }
 
 function isAncestor(candidate: LoadedFile, file: LoadedFile | undefined): boolean {

@@ -45,10 +45,17 @@ export function buildPlan(composed: ComposedBlueprint, reporter: Reporter, host:
   const inputs = buildInputs(ctx);
   const builds = buildNodes(ctx);
   const nodes = builds.map((b) => b.node as PlanNode);
-  checkPropertyReferences(new Map(nodes.map((n) => [n.id, n])), ctx);
   const { groups, policies, scalingGroups } = buildGroups(builds, ctx);
   checkAllToOne(builds, scalingGroups, ctx);
   const workflows = buildWorkflows(ctx);
+  // Every section that may hold get_property is scanned before the references are checked.
+  const outputs = buildOutputs('outputs', ctx);
+  const capabilities = buildOutputs('capabilities', ctx);
+  const labels = buildLabels('labels', ctx);
+  const blueprintLabels = buildLabels('blueprint_labels', ctx);
+  const resourceTags = buildResourceTags(ctx);
+  const deploymentSettings = buildDeploymentSettings(ctx);
+  checkPropertyReferences(new Map(nodes.map((n) => [n.id, n])), ctx);
   const description = composed.description?.value;
   const metadata = composed.metadata?.value;
   const workflowPlugins = new Map<string, PlanPlugin>();
@@ -71,8 +78,8 @@ export function buildPlan(composed: ComposedBlueprint, reporter: Reporter, host:
     description: typeof description === 'string' ? description : null,
     metadata: isMap(metadata) ? metadata : dict<PlanValue>(),
     inputs,
-    outputs: buildOutputs('outputs', ctx),
-    capabilities: buildOutputs('capabilities', ctx),
+    outputs,
+    capabilities,
     nodes,
     relationships: planRelationshipTypes(ctx),
     data_types: planDataTypes(ctx),
@@ -85,10 +92,10 @@ export function buildPlan(composed: ComposedBlueprint, reporter: Reporter, host:
     deployment_plugins_to_install: [...deploymentPlugins.values()],
     workflow_plugins_to_install: [...workflowPlugins.values()],
     host_agent_plugins_to_install: [...hostPlugins.values()],
-    labels: buildLabels('labels', ctx),
-    blueprint_labels: buildLabels('blueprint_labels', ctx),
-    resource_tags: buildResourceTags(ctx),
-    deployment_settings: buildDeploymentSettings(ctx),
+    labels,
+    blueprint_labels: blueprintLabels,
+    resource_tags: resourceTags,
+    deployment_settings: deploymentSettings,
     imported_blueprints: [...new Set(Object.values(composed.loaded.namespacesMapping))],
     namespaces_mapping: { ...composed.loaded.namespacesMapping },
   };

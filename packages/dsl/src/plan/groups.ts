@@ -5,14 +5,13 @@
  * fellow member is dropped from the group (it follows its container), as Cloudify does.
  */
 import { qualify, type Element } from '../compose/compose.js';
-import { scanFunctions } from '../functions/scan.js';
 import { checkFields, type FieldSpec } from '../shape/check-fields.js';
 import { keyLoc, valueLoc } from '../source/locations.js';
 import type { Loc } from '../source/source-doc.js';
 import { checkProperties } from '../types/check-value.js';
 import { parseSchema } from '../types/schema.js';
 import { didYouMean } from '../util/suggest.js';
-import { dict, isMap, kindOf, type Value, type ValueMap } from '../util/value.js';
+import { dict, isMap, kindOf, type ValueMap } from '../util/value.js';
 import type { NodeBuild } from './nodes.js';
 import { readScalableProperties } from './nodes.js';
 import type { PlanContext } from './plan-context.js';
@@ -74,7 +73,7 @@ export function buildGroups(builds: readonly NodeBuild[], ctx: PlanContext): Gro
       if (info === undefined) continue;
       scalingGroups[target] = {
         members: [...info.members],
-        properties: policy.properties as unknown as PlanScalingGroup['properties'],
+        properties: { ...policy.properties } as unknown as PlanScalingGroup['properties'],
       };
     }
   }
@@ -143,7 +142,8 @@ function buildGroup(
       );
       return;
     }
-    if (name === element.name) {
+    // A group named like a node template (reported above) lists the node, not itself.
+    if (name === element.name && !templates.has(name)) {
       ctx.reporter.report(
         'DSL_GROUP_MEMBERSHIP',
         `${capitalize(what)} lists itself as a member.`,
@@ -289,15 +289,16 @@ function buildPolicy(
     ok.has('properties') && isMap(raw.properties)
       ? raw.properties
       : (Object.create(null) as ValueMap);
-  const props = readScalableProperties(propsRaw, what, ctx);
-  const properties = dict<PlanValue>();
-  for (const [k, v] of Object.entries(props)) {
-    properties[k] = scanFunctions(
-      v as Value,
-      { kind: 'global', namespace: element.namespace, where: `the properties of ${what}` },
-      ctx.scan,
-    ).value;
-  }
+  // Functions in the counts are scanned (and namespaced) while they are read.
+  const props = readScalableProperties(
+    propsRaw,
+    {
+      what,
+      scope: { kind: 'global', namespace: element.namespace, where: `the properties of ${what}` },
+    },
+    ctx,
+  );
+  const properties: Record<string, PlanValue> = { ...props };
   return { type: raw.type, properties, targets };
 }
 

@@ -145,9 +145,9 @@ function buildNode(element: Element, ctx: PlanContext): NodeBuild | undefined {
     element.namespace,
     ctx,
   );
-  const merged = mergeTemplateInterfaces(type.interfaces, templateIfaces, what, ctx);
+  const merged = mergeTemplateInterfaces(type.interfaces, templateIfaces, what, ctx, at);
   const operations = buildOperations(merged, element, scope, what, ctx);
-  const scalable = buildScalable(raw, ok, what, ctx);
+  const scalable = buildScalable(raw, ok, { what, scope }, ctx);
   const node: Mutable<PlanNode> = {
     id: element.name,
     name: element.name,
@@ -164,25 +164,31 @@ function buildNode(element: Element, ctx: PlanContext): NodeBuild | undefined {
   return { element, node, type, edges: [], operationTables: [operations] };
 }
 
+/** Where a count is written and how its functions are scanned. */
+interface CountSite {
+  readonly container: ValueMap;
+  readonly key: string;
+  /** The node template or policy the count belongs to, for messages. */
+  readonly what: string;
+  readonly scope: FunctionScope;
+  /** `max_instances` may be -1 or 'UNBOUNDED' for no limit. */
+  readonly unbounded?: boolean;
+}
+
 function intOrFunction(
-  value: Value,
-  container: ValueMap,
-  key: string,
-  what: string,
+  value: Value | undefined,
+  site: CountSite,
   ctx: PlanContext,
-  allowUnbounded: boolean,
 ): PlanValue | undefined {
   if (value === undefined) return undefined;
-  if (isFunctionCall(value)) {
-    return scanFunctions(value, { kind: 'global', namespace: undefined, where: what }, ctx.scan)
-      .value;
-  }
-  if (allowUnbounded && value === 'UNBOUNDED') return -1;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < (allowUnbounded ? -1 : 0)) {
+  if (isFunctionCall(value)) return scanFunctions(value, site.scope, ctx.scan).value;
+  const unbounded = site.unbounded === true;
+  if (unbounded && value === 'UNBOUNDED') return -1;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < (unbounded ? -1 : 0)) {
     ctx.reporter.report(
       'DSL_SCALING_BOUNDS',
-      `'${key}' of ${what} must be a whole number ≥ 0${allowUnbounded ? " (or -1 / 'UNBOUNDED' for no limit)" : ''}, not ${show(value)}.`,
-      valueLoc(container, key),
+      `'${site.key}' of ${site.what} must be a whole number ≥ 0${unbounded ? " (or -1 / 'UNBOUNDED' for no limit)" : ''}, not ${show(value)}.`,
+      valueLoc(site.container, site.key),
     );
     return undefined;
   }
@@ -192,10 +198,17 @@ function intOrFunction(
 /** Reads scalable properties (`default_instances`, `min_instances`, `max_instances`) and checks bounds. */
 export function readScalableProperties(
   props: ValueMap,
-  what: string,
+  owner: { readonly what: string; readonly scope: FunctionScope },
   ctx: PlanContext,
-  fallbackDefault: PlanValue = 1,
 ): PlanScalableProperties {
+  const what = owner.what;
+  const site = (key: string, unbounded = false): CountSite => ({
+    container: props,
+    key,
+    what,
+    scope: owner.scope,
+    unbounded,
+  });
   checkFields(
     props,
     {
@@ -207,13 +220,9 @@ export function readScalableProperties(
     },
     { reporter: ctx.reporter, version: ctx.version, what: `the scalable properties of ${what}` },
   );
-  const def =
-    intOrFunction(props.default_instances as Value, props, 'default_instances', what, ctx, false) ??
-    fallbackDefault;
-  const min =
-    intOrFunction(props.min_instances as Value, props, 'min_instances', what, ctx, false) ?? 0;
-  const max =
-    intOrFunction(props.max_instances as Value, props, 'max_instances', what, ctx, true) ?? -1;
+  const def = intOrFunction(props.default_instances, site('default_instances'), ctx) ?? 1;
+  const min = intOrFunction(props.min_instances, site('min_instances'), ctx) ?? 0;
+  const max = intOrFunction(props.max_instances, site('max_instances', true), ctx) ?? -1;
   if (typeof def === 'number' && typeof min === 'number' && typeof max === 'number') {
     const problem =
       def < min
@@ -243,9 +252,10 @@ export function readScalableProperties(
 function buildScalable(
   raw: ValueMap,
   ok: Set<string>,
-  what: string,
+  owner: { readonly what: string; readonly scope: FunctionScope },
   ctx: PlanContext,
 ): PlanScalableProperties {
+  const what = owner.what;
   const capabilities =
     ok.has('capabilities') && isMap(raw.capabilities) ? raw.capabilities : undefined;
   const instances = ok.has('instances') && isMap(raw.instances) ? raw.instances : undefined;
@@ -269,7 +279,8 @@ function buildScalable(
         { properties: { shape: 'map' } },
         { reporter: ctx.reporter, version: ctx.version, what: `capabilities.scalable of ${what}` },
       );
-      if (isMap(scalable.properties)) return readScalableProperties(scalable.properties, what, ctx);
+      if (isMap(scalable.properties))
+        return readScalableProperties(scalable.properties, owner, ctx);
     }
   }
   if (instances !== undefined) {
@@ -283,7 +294,11 @@ function buildScalable(
         at: keyLoc(raw, 'instances'),
       },
     );
-    const deploy = intOrFunction(instances.deploy as Value, instances, 'deploy', what, ctx, false);
+    const deploy = intOrFunction(
+      instances.deploy,
+      { container: instances, key: 'deploy', what, scope: owner.scope },
+      ctx,
+    );
     if (deploy !== undefined) {
       return {
         default_instances: deploy,
@@ -472,14 +487,26 @@ function buildRelationship(
     ctx,
   );
   const sourceOps = buildOperations(
-    mergeTemplateInterfaces(relType.sourceInterfaces, sourceIfaces, owner, ctx),
+    mergeTemplateInterfaces(
+      relType.sourceInterfaces,
+      sourceIfaces,
+      owner,
+      ctx,
+      valueLoc(list, index),
+    ),
     element,
     scope,
     `the source side of ${owner}`,
     ctx,
   );
   const targetOps = buildOperations(
-    mergeTemplateInterfaces(relType.targetInterfaces, targetIfaces, owner, ctx),
+    mergeTemplateInterfaces(
+      relType.targetInterfaces,
+      targetIfaces,
+      owner,
+      ctx,
+      valueLoc(list, index),
+    ),
     element,
     scope,
     `the target side of ${owner}`,
@@ -612,11 +639,20 @@ function assignPlugins(builds: NodeBuild[], ctx: PlanContext): void {
       }
     }
   }
+  // Group nodes by host once (in declaration order): scanning every node per Compute node was
+  // quadratic on big blueprints.
+  const hosted = new Map<string, NodeBuild[]>();
+  for (const other of builds) {
+    const host = other.node.host_id;
+    if (host === undefined) continue;
+    const list = hosted.get(host);
+    if (list === undefined) hosted.set(host, [other]);
+    else list.push(other);
+  }
   for (const build of builds) {
     if (!build.type.hierarchy.includes(COMPUTE)) continue;
     const toInstall = new Map<string, PlanPlugin>();
-    for (const other of builds) {
-      if (other.node.host_id !== build.node.id) continue;
+    for (const other of hosted.get(build.node.id) ?? []) {
       for (const p of other.node.plugins) if (p.executor === 'host_agent') toInstall.set(p.name, p);
     }
     build.node.plugins_to_install = [...toInstall.values()];

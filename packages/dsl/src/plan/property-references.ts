@@ -11,7 +11,13 @@ import type { PlanNode, PlanValue } from './plan-types.js';
 
 type Outcome =
   | { ok: true }
-  | { ok: false; message: string; code: 'DSL_UNKNOWN_PROPERTY_PATH' | 'DSL_FUNCTION_CYCLE' };
+  | {
+      ok: false;
+      message: string;
+      code: 'DSL_UNKNOWN_PROPERTY_PATH' | 'DSL_FUNCTION_CYCLE';
+      /** The index of the path item that does not exist, when it is one the reference wrote. */
+      step?: number;
+    };
 
 /** Checks the collected `get_property` references against the built nodes. */
 export function checkPropertyReferences(
@@ -19,12 +25,12 @@ export function checkPropertyReferences(
   ctx: PlanContext,
 ): void {
   for (const ref of ctx.scan.propertyRefs) {
-    const outcome = follow(ref.node, ref.path, nodes, new Set());
+    const outcome = follow(ref.node, ref.path, nodes, new Set(), true);
     if (!outcome.ok)
       ctx.reporter.report(
         outcome.code,
         `'get_property' in ${ref.where}: ${outcome.message}`,
-        ref.loc,
+        (outcome.step === undefined ? undefined : ref.pathLocs?.[outcome.step]) ?? ref.loc,
       );
   }
 }
@@ -34,6 +40,8 @@ function follow(
   path: readonly (string | number)[],
   nodes: ReadonlyMap<string, PlanNode>,
   seen: Set<string>,
+  /** True while `path` is the one the reference wrote (no get_property followed yet). */
+  own: boolean,
 ): Outcome {
   const node = nodes.get(nodeName);
   if (node === undefined) return { ok: true }; // reported where the node is named
@@ -51,6 +59,7 @@ function follow(
     return {
       ok: false,
       code: 'DSL_UNKNOWN_PROPERTY_PATH',
+      step: own ? 0 : undefined,
       message: `node template '${nodeName}' has no property '${String(first)}'.${didYouMean(String(first), Object.keys(node.properties))}`,
     };
   }
@@ -67,16 +76,23 @@ function follow(
         !targetPath.every((p) => typeof p === 'string' || typeof p === 'number')
       )
         return { ok: true };
-      return follow(resolved, [...targetPath, ...rest.slice(i)], nodes, seen);
+      return follow(resolved, [...targetPath, ...rest.slice(i)], nodes, seen, false);
     }
     if (i === rest.length) return { ok: true };
     const step = rest[i] as string | number;
     if (Array.isArray(value)) {
-      const index = typeof step === 'number' ? step : Number.parseInt(step, 10);
-      if (!Number.isInteger(index) || index < 0 || index >= value.length) {
+      // A list is indexed by an integer, negative from the end as in Python.
+      const index = typeof step === 'number' && step < 0 ? value.length + step : step;
+      if (
+        typeof index !== 'number' ||
+        !Number.isInteger(index) ||
+        index < 0 ||
+        index >= value.length
+      ) {
         return {
           ok: false,
           code: 'DSL_UNKNOWN_PROPERTY_PATH',
+          step: own ? i + 1 : undefined,
           message: `'${walked.join('.')}' of node template '${nodeName}' is a list of ${value.length} item(s); it has no item ${String(step)}.`,
         };
       }
@@ -87,6 +103,7 @@ function follow(
         return {
           ok: false,
           code: 'DSL_UNKNOWN_PROPERTY_PATH',
+          step: own ? i + 1 : undefined,
           message: `'${walked.join('.')}' of node template '${nodeName}' has no key '${k}'.${didYouMean(k, Object.keys(value))}`,
         };
       }
@@ -97,6 +114,7 @@ function follow(
       return {
         ok: false,
         code: 'DSL_UNKNOWN_PROPERTY_PATH',
+        step: own ? i + 1 : undefined,
         message: `'${walked.join('.')}' of node template '${nodeName}' is a plain value; it has no key '${String(step)}'.`,
       };
     }

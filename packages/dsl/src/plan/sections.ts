@@ -7,6 +7,7 @@ import { checkFields, type FieldSpec } from '../shape/check-fields.js';
 import { keyLoc, valueLoc } from '../source/locations.js';
 import { parseSchema, type PropertyDef } from '../types/schema.js';
 import { dict, isMap, kindOf } from '../util/value.js';
+import { LATEST_DSL_VERSION } from '../util/dsl-version.js';
 import { checkInputLikeDef, toPlanSchema } from './inputs.js';
 import { resolveImplementation } from './operations.js';
 import type { PlanContext } from './plan-context.js';
@@ -29,9 +30,11 @@ const WORKFLOW_FIELDS: Record<string, FieldSpec> = {
 };
 
 /** Builds the workflows: mappings resolved to plugins (or workflow scripts), parameters checked. */
-export function buildWorkflows(ctx: PlanContext): Record<string, PlanWorkflow> {
+export function buildWorkflows(planCtx: PlanContext): Record<string, PlanWorkflow> {
   const out = dict<PlanWorkflow>();
-  for (const element of ctx.composed.sections.workflows.values()) {
+  for (const element of planCtx.composed.sections.workflows.values()) {
+    // The built-in types are written for every DSL version: no version gates for their workflows.
+    const ctx = element.basic ? { ...planCtx, version: LATEST_DSL_VERSION } : planCtx;
     const what = `workflow '${element.name}'`;
     const at = keyLoc(element.section, element.localName);
     let raw = element.value;

@@ -101,7 +101,7 @@ export function checkFields(
 ): Set<string> {
   const ok = new Set<string>();
   for (const key of Object.keys(map)) {
-    const spec = fields[key];
+    const spec = Object.hasOwn(fields, key) ? fields[key] : undefined;
     if (spec === undefined) {
       ctx.reporter.report(
         'DSL_UNKNOWN_KEY',

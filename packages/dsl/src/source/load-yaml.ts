@@ -223,6 +223,18 @@ class Builder {
   }
 }
 
+/** The first offset from `pos` (up to `limit`) that is neither white space nor a comment. */
+function skipBlank(text: string, pos: number, limit: number): number {
+  let p = pos;
+  while (p < limit) {
+    if (isSpace(text.charCodeAt(p))) p++;
+    else if (text.charCodeAt(p) === 35 /* # */) {
+      while (p < limit && text.charCodeAt(p) !== 10) p++;
+    } else break;
+  }
+  return p;
+}
+
 function scalar(result: unknown): Value {
   if (result === null || result === undefined) return null;
   if (typeof result === 'string' || typeof result === 'number' || typeof result === 'boolean')
@@ -289,8 +301,17 @@ export function loadYaml(doc: SourceDoc, reporter: Reporter): Value | undefined 
   } catch (error) {
     const e = error as { reason?: string; message?: string; mark?: { position?: number } };
     const reason = e.reason ?? e.message ?? String(error);
-    const at = Math.min(e.mark?.position ?? 0, doc.text.length);
+    let at = Math.min(e.mark?.position ?? 0, doc.text.length);
     const unknownTag = /unknown tag/.test(reason);
+    // js-yaml marks these two errors after the node it has just read: point at the node instead
+    // (the tagged node is still open; a bad merge source is the last child of the open mapping).
+    const open = stack.length > 1 ? stack[stack.length - 1] : undefined;
+    const node = unknownTag
+      ? open
+      : /cannot merge mappings/.test(reason)
+        ? open?.children[open.children.length - 1]
+        : undefined;
+    if (node !== undefined) at = skipBlank(doc.text, node.start, at);
     reporter.report(
       unknownTag ? 'DSL_YAML_UNKNOWN_TAG' : 'DSL_YAML_SYNTAX',
       unknownTag

@@ -25,6 +25,8 @@ export interface CheckOptions {
   readonly owner: string;
   /** Whether missing required data type fields are errors (not for schema defaults). */
   readonly requireAll: boolean;
+  /** The data type values being checked further up (to stop defaults that contain themselves). */
+  readonly expanding?: readonly { type: string; value: object; derived: Value | undefined }[];
 }
 
 function pathText(path: readonly string[]): string {
@@ -86,8 +88,22 @@ export function checkValue(
     );
     return value;
   }
+  // The same data type filled in from the same value again inside itself would never end: a data
+  // type that contains itself through defaults (`next: {type: Node}` gets the default {}).
+  const expanding = options.expanding ?? [];
+  if (
+    expanding.some((e) => e.type === dataType.name && e.value === value && e.derived === derived)
+  ) {
+    options.ctx.reporter.report(
+      'DSL_TYPE_MISMATCH',
+      `${pathText(path) === '' ? 'The value' : `'${pathText(path)}'`} of ${options.owner} never ends: data type '${dataType.name}' contains itself through its defaults.`,
+      valueLoc(container, key),
+    );
+    return value;
+  }
   return checkProperties(value, dataType.properties, {
     ...options,
+    expanding: [...expanding, { type: dataType.name, value, derived }],
     namespace: dataType.element.namespace,
     path,
     missingAt: valueLoc(container, key),

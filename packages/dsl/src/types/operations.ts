@@ -244,6 +244,8 @@ export function mergeTemplateInterfaces(
   templateIfaces: Interfaces,
   owner: string,
   ctx: AnalysisContext,
+  /** Where the template is written: inputs missing from operations it does not mention go there. */
+  ownerAt?: Loc,
 ): Map<string, Map<string, MergedOp | undefined>> {
   const out = new Map<string, Map<string, MergedOp | undefined>>();
   const names = new Set([...typeIfaces.keys(), ...templateIfaces.keys()]);
@@ -254,7 +256,14 @@ export function mergeTemplateInterfaces(
     for (const opName of new Set([...typeOps.keys(), ...tmplOps.keys()])) {
       merged.set(
         opName,
-        mergeOne(typeOps.get(opName), tmplOps.get(opName), `${ifaceName}.${opName}`, owner, ctx),
+        mergeOne(
+          typeOps.get(opName),
+          tmplOps.get(opName),
+          `${ifaceName}.${opName}`,
+          owner,
+          ctx,
+          ownerAt,
+        ),
       );
     }
     out.set(ifaceName, merged);
@@ -269,6 +278,7 @@ function fromType(
   ctx: AnalysisContext,
   given: ValueMap | undefined,
   givenOp?: OpDef,
+  ownerAt?: Loc,
 ): MergedOp {
   const inputs = Object.create(null) as ValueMap;
   const origins = new Map<string, { container: object; namespace: string | undefined }>();
@@ -291,7 +301,7 @@ function fromType(
       ctx.reporter.report(
         'DSL_OPERATION_INPUT_MISSING',
         `Input '${name}' of operation '${fullName}' of ${owner} has no default and is given no value.`,
-        givenOp?.at ?? op.at,
+        givenOp?.at ?? ownerAt ?? op.at,
       );
     }
   }
@@ -336,6 +346,7 @@ function mergeOne(
   fullName: string,
   owner: string,
   ctx: AnalysisContext,
+  ownerAt: Loc | undefined,
 ): MergedOp | undefined {
   if (typeOp === undefined) {
     if (tmplOp === undefined || tmplOp.implementation === '') return undefined;
@@ -343,7 +354,7 @@ function mergeOne(
   }
   if (tmplOp === undefined) {
     if (typeOp.implementation === '') return undefined;
-    return fromType(typeOp, owner, fullName, ctx, undefined);
+    return fromType(typeOp, owner, fullName, ctx, undefined, undefined, ownerAt);
   }
   if (isNoOp(tmplOp)) return undefined;
   if (typeOp.implementation === '' && typeOp.inputSchema.size === 0) {

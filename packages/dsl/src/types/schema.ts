@@ -113,7 +113,8 @@ export function parsePropertyDef(
 ): PropertyDef | undefined {
   const raw = schema[name] as Value;
   const at = keyLoc(schema, name);
-  const what = `${KIND_WORDS[kind]} '${name}' of ${owner}`;
+  // An input's owner already names it (`input 'port'`): do not say it twice.
+  const what = kind === 'input' ? owner : `${KIND_WORDS[kind]} '${name}' of ${owner}`;
   if (raw === null) {
     // `name:` with no definition: an untyped, required property.
     return emptyDef(name, at, namespace);

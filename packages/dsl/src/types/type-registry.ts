@@ -9,6 +9,7 @@ import { checkFields, type FieldSpec } from '../shape/check-fields.js';
 import { keyLoc, valueLoc } from '../source/locations.js';
 import type { Loc } from '../source/source-doc.js';
 import { didYouMean } from '../util/suggest.js';
+import { LATEST_DSL_VERSION } from '../util/dsl-version.js';
 import { isMap, kindOf, type Value } from '../util/value.js';
 import type { AnalysisContext } from './context.js';
 import { mergeTypeInterfaces, parseInterfaces, type Interfaces } from './operations.js';
@@ -98,6 +99,14 @@ export class TypeRegistry {
 
   constructor(private readonly ctx: AnalysisContext) {}
 
+  /**
+   * The context a type is checked in. The built-in types are Cairn's own file, written for every
+   * DSL version: they are never held to the blueprint's version gates.
+   */
+  private ctxFor(element: Element): AnalysisContext {
+    return element.basic ? { ...this.ctx, version: LATEST_DSL_VERSION } : this.ctx;
+  }
+
   /** Finds a type element by name as referenced from `namespace` (namespaced name first). */
   findElement(kind: Kind, name: string, namespace: string | undefined): Element | undefined {
     const table = this.ctx.composed.sections[SECTION[kind]];
@@ -161,7 +170,7 @@ export class TypeRegistry {
         'property',
         owner,
         element.namespace,
-        this.ctx,
+        this.ctxFor(element),
       );
       this.checkSchemaTypes(own, owner);
       this.ownSchemas.push({ schema: own, owner });
@@ -172,7 +181,7 @@ export class TypeRegistry {
         'type',
         owner,
         element.namespace,
-        this.ctx,
+        this.ctxFor(element),
       );
       const p = parent;
       return {
@@ -195,7 +204,7 @@ export class TypeRegistry {
         'property',
         owner,
         element.namespace,
-        this.ctx,
+        this.ctxFor(element),
       );
       this.checkSchemaTypes(own, owner);
       this.ownSchemas.push({ schema: own, owner });
@@ -206,7 +215,7 @@ export class TypeRegistry {
         'type',
         owner,
         element.namespace,
-        this.ctx,
+        this.ctxFor(element),
       );
       const target = parseInterfaces(
         raw.target_interfaces,
@@ -215,7 +224,7 @@ export class TypeRegistry {
         'type',
         owner,
         element.namespace,
-        this.ctx,
+        this.ctxFor(element),
       );
       const p = parent;
       return {
@@ -241,7 +250,7 @@ export class TypeRegistry {
         'property',
         owner,
         element.namespace,
-        this.ctx,
+        this.ctxFor(element),
       );
       this.checkSchemaTypes(own, owner);
       this.ownSchemas.push({ schema: own, owner });
@@ -377,7 +386,7 @@ export class TypeRegistry {
           : DATA_TYPE_FIELDS;
     const ok = checkFields(map, fields, {
       reporter: this.ctx.reporter,
-      version: this.ctx.version,
+      version: this.ctxFor(element).version,
       what,
       at: keyLoc(element.section, element.localName),
     });

@@ -11,6 +11,9 @@ export const DSL_VERSIONS = [
 /** A `tosca_definitions_version` value Cairn accepts. */
 export type DslVersion = (typeof DSL_VERSIONS)[number];
 
+/** The newest DSL version Cairn reads. */
+export const LATEST_DSL_VERSION: DslVersion = 'cloudify_dsl_1_5';
+
 /** The short form of a minimum version, as features are gated: `'1_3'`. */
 export type DslMinor = '1_0' | '1_1' | '1_2' | '1_3' | '1_4' | '1_5';
 
