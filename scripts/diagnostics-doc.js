@@ -111,11 +111,7 @@ export function renderDiagnosticsDoc(codes, fixtures = readFixtures()) {
       );
     const fixture = candidates[0];
     if (fixture) parts.push(example(fixture, code), '');
-    else
-      parts.push(
-        'This code needs a network to show (see `packages/dsl/src/node/node-host.test.ts`).',
-        '',
-      );
+    else parts.push(EXTRA_EXAMPLES[code] ?? 'No example yet.', '');
   }
   return `${parts.join('\n').trimEnd()}\n`;
 }

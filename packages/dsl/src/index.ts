@@ -10,7 +10,8 @@ export {
   type ParseResult,
   type ParseCache,
 } from './parse.js';
-export type { Diagnostic } from './diagnostics/diagnostic.js';
+export type { Diagnostic, SourcePosition } from './diagnostics/diagnostic.js';
+export type { PlanSourceMap } from './plan/source-map.js';
 export {
   DIAGNOSTIC_CODES,
   ALL_DIAGNOSTIC_CODES,

@@ -10,6 +10,7 @@ import { loadBlueprintFiles } from './imports/load-imports.js';
 import type { YamlCache } from './imports/yaml-cache.js';
 import { buildPlan } from './plan/build-plan.js';
 import type { Plan } from './plan/plan-types.js';
+import { buildSourceMap, type PlanSourceMap } from './plan/source-map.js';
 
 /** Options of {@link parseBlueprint}. */
 export interface ParseOptions {
@@ -42,6 +43,11 @@ export interface ParseResult {
   readonly diagnostics: Diagnostic[];
   /** The text of every file read, by its display name (for code frames). */
   readonly sources: Readonly<Record<string, string>>;
+  /**
+   * Where inputs, node templates, outputs, capabilities and groups are declared; pass it to
+   * `prepareDeployment` so that its diagnostics point into the blueprint. Present with `plan`.
+   */
+  readonly sourceMap: PlanSourceMap | undefined;
 }
 
 /** Parses and validates the blueprint at `url` (a `file:` or `http(s):` URL) and its imports. */
@@ -54,14 +60,22 @@ export async function parseBlueprint(url: string, options: ParseOptions): Promis
   );
   const sources: Record<string, string> = Object.create(null) as Record<string, string>;
   let plan: Plan | undefined;
+  let sourceMap: PlanSourceMap | undefined;
   if (loaded !== undefined) {
     for (const file of loaded.files) sources[file.doc.name] = file.doc.text;
     const composed = composeBlueprint(loaded, reporter);
     if (composed !== undefined && loaded.versionDeclared) {
       plan = buildPlan(composed, reporter, options.host);
+      sourceMap = buildSourceMap(composed);
     }
   }
   const diagnostics = reporter.finish();
   const ok = !reporter.hasErrors;
-  return { ok, plan: ok ? plan : undefined, diagnostics, sources };
+  return {
+    ok,
+    plan: ok ? plan : undefined,
+    diagnostics,
+    sources,
+    sourceMap: ok ? sourceMap : undefined,
+  };
 }

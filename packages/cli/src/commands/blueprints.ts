@@ -83,7 +83,8 @@ Examples:
       if (ok && result.plan !== undefined && Object.keys(inputs).length > 0) {
         // Inputs were given: check them as creating a deployment would.
         const prepared = prepareDeployment(result.plan, {
-          inputs: inputs,
+          inputs,
+          ...(result.sourceMap === undefined ? {} : { sourceMap: result.sourceMap }),
         });
         diagnostics = [...diagnostics, ...prepared.diagnostics];
         ok = prepared.ok;
@@ -134,8 +135,9 @@ Examples:
       let deployment: PreparedDeployment | undefined;
       if (result.ok && result.plan !== undefined) {
         const prepared = prepareDeployment(result.plan, {
-          inputs: inputs,
+          inputs,
           ...(options.seed === undefined ? {} : { seed: options.seed }),
+          ...(result.sourceMap === undefined ? {} : { sourceMap: result.sourceMap }),
         });
         diagnostics = [...diagnostics, ...prepared.diagnostics];
         deployment = prepared.ok ? prepared.deployment : undefined;

@@ -4,6 +4,7 @@
  */
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Plan, PlanValue } from '../plan/plan-types.js';
+import type { PlanSourceMap } from '../plan/source-map.js';
 
 /** Options of {@link prepareDeployment}. */
 export interface PrepareOptions {
@@ -16,6 +17,11 @@ export interface PrepareOptions {
   readonly seed?: number | string;
   /** Casts string inputs to integer/float/boolean where the input's type asks (Cloudify's `auto_correct_types`). */
   readonly autoCorrectTypes?: boolean;
+  /**
+   * Where the plan's inputs and nodes are declared (`ParseResult.sourceMap`). With it, problems
+   * point at the input or node template in the blueprint; without it they have no position.
+   */
+  readonly sourceMap?: PlanSourceMap;
 }
 
 /** One relationship of a node instance to one instance of the target node. */

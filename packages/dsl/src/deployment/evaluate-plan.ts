@@ -19,6 +19,7 @@ import type {
 } from '../plan/plan-types.js';
 import { deepEqual, dict, has, isMap } from '../util/value.js';
 import type { EvaluationScope, Evaluator } from './evaluator.js';
+import { NO_PLACE, type Placer } from './place.js';
 
 type ValueMap = { readonly [key: string]: PlanValue };
 
@@ -34,7 +35,10 @@ export function copyJson<T>(value: T): T {
 }
 
 class PlanWalker {
-  constructor(private readonly evaluator: Evaluator) {}
+  constructor(
+    private readonly evaluator: Evaluator,
+    private readonly place: Placer,
+  ) {}
 
   value(value: PlanValue, scope: EvaluationScope): PlanValue {
     const outcome = this.evaluator.evaluate(value, scope);
@@ -147,7 +151,10 @@ class PlanWalker {
     const outputs = (section: 'outputs' | 'capabilities', word: string): Plan['outputs'] => {
       const out = dict<Plan['outputs'][string]>();
       for (const [name, o] of Object.entries(plan[section])) {
-        out[name] = { ...o, value: this.value(o.value, global(`${word} '${name}'`)) };
+        out[name] = this.place(section, name, () => ({
+          ...o,
+          value: this.value(o.value, global(`${word} '${name}'`)),
+        }));
       }
       return out;
     };
@@ -188,7 +195,7 @@ class PlanWalker {
       const policy = Object.keys(plan.policies).find((p) =>
         plan.policies[p]?.targets.includes(name),
       );
-      scalingGroups[name] = {
+      scalingGroups[name] = this.place('groups', name, () => ({
         ...group,
         properties: this.scalable(group.properties as unknown as ValueMap, (k) =>
           global(
@@ -197,11 +204,11 @@ class PlanWalker {
               : `property '${k}' of policy '${policy}'`,
           ),
         ) as unknown as PlanScalableProperties,
-      };
+      }));
     }
     return {
       ...plan,
-      nodes: plan.nodes.map((n) => this.node(n)),
+      nodes: plan.nodes.map((n) => this.place('nodes', n.id, () => this.node(n))),
       outputs: outputs('outputs', 'output'),
       capabilities: outputs('capabilities', 'capability'),
       labels,
@@ -223,6 +230,6 @@ class PlanWalker {
  * Evaluates every value of `plan` with `evaluator`. Values whose evaluation failed (already
  * reported) are left as they were.
  */
-export function evaluatePlan(plan: Plan, evaluator: Evaluator): Plan {
-  return copyJson(new PlanWalker(evaluator).plan(plan));
+export function evaluatePlan(plan: Plan, evaluator: Evaluator, place: Placer = NO_PLACE): Plan {
+  return copyJson(new PlanWalker(evaluator, place).plan(plan));
 }

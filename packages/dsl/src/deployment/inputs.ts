@@ -7,6 +7,7 @@
  * reported.
  */
 import type { Reporter } from '../diagnostics/diagnostic.js';
+import { NO_PLACE, type Placer } from './place.js';
 import { asFunctionCall, containsFunction } from '../functions/function-call.js';
 import type { Plan, PlanPropertySchema, PlanValue } from '../plan/plan-types.js';
 import { violation } from '../types/constraints.js';
@@ -23,6 +24,8 @@ export interface InputResolverOptions {
   readonly reporter: Reporter;
   /** Evaluates the hybrid functions in a value (the plan's evaluator). */
   readonly evaluate: (value: PlanValue, scope: EvaluationScope) => Outcome;
+  /** Points problems at the input's declaration. */
+  readonly place?: Placer;
 }
 
 /** Resolves inputs one at a time (the evaluator calls it when `get_input` first needs one). */
@@ -90,6 +93,10 @@ class Resolver implements InputResolver {
   constructor(private readonly options: InputResolverOptions) {}
 
   resolve(name: string): Outcome {
+    return (this.options.place ?? NO_PLACE)('inputs', name, () => this.resolveHere(name));
+  }
+
+  private resolveHere(name: string): Outcome {
     const { plan, reporter } = this.options;
     const def = plan.inputs[name];
     if (def === undefined) return { ok: false };

@@ -5,6 +5,7 @@
  * maximum), as the parser checks for literal counts.
  */
 import type { Reporter } from '../diagnostics/diagnostic.js';
+import { NO_PLACE, type Placer } from './place.js';
 import { asFunctionCall } from '../functions/function-call.js';
 import { RUNTIME_FUNCTIONS } from '../functions/scan.js';
 import type { Plan, PlanScalableProperties, PlanValue } from '../plan/plan-types.js';
@@ -83,17 +84,25 @@ function readCount(
 }
 
 /** Reads every count of an evaluated plan; undefined when one is unusable (reported). */
-export function readInstanceCounts(plan: Plan, reporter: Reporter): InstanceCounts | undefined {
+export function readInstanceCounts(
+  plan: Plan,
+  reporter: Reporter,
+  place: Placer = NO_PLACE,
+): InstanceCounts | undefined {
   const nodes = new Map<string, number>();
   const groups = new Map<string, number>();
   let ok = true;
   for (const node of plan.nodes) {
-    const count = readCount(node.capabilities.scalable.properties, `node '${node.id}'`, reporter);
+    const count = place('nodes', node.id, () =>
+      readCount(node.capabilities.scalable.properties, `node '${node.id}'`, reporter),
+    );
     if (count === undefined) ok = false;
     else nodes.set(node.id, count);
   }
   for (const [name, group] of Object.entries(plan.scaling_groups)) {
-    const count = readCount(group.properties, `scaling group '${name}'`, reporter);
+    const count = place('groups', name, () =>
+      readCount(group.properties, `scaling group '${name}'`, reporter),
+    );
     if (count === undefined) ok = false;
     else groups.set(name, count);
   }

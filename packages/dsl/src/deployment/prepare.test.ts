@@ -174,3 +174,43 @@ describe('prepareDeployment', () => {
     );
   });
 });
+
+describe('prepareDeployment with the source map of the parse', () => {
+  const text = `
+inputs:
+  region:
+    type: string
+  settings:
+    default: {a: 1}
+node_templates:
+  web:
+    type: cloudify.nodes.Root
+    properties:
+      resource_id: { get_input: [settings, port] }
+outputs:
+  where:
+    value: { get_input: [settings, missing] }
+`;
+
+  it('points input and function problems at their declarations', async () => {
+    const parsed = await parseText(text);
+    expect(parsed.ok).toBe(true);
+    const result = prepareDeployment(parsed.plan as Plan, { sourceMap: parsed.sourceMap! });
+    const found = result.diagnostics.map((d) => `${d.code} ${d.file}:${d.line}:${d.column}`);
+    // parseText adds three lines (version and imports) before the text.
+    expect(found).toEqual(
+      expect.arrayContaining([
+        'DSL_INPUT_MISSING /bp/blueprint.yaml:6:3',
+        'DSL_FUNCTION_EVALUATION /bp/blueprint.yaml:11:3',
+        'DSL_FUNCTION_EVALUATION /bp/blueprint.yaml:16:3',
+      ]),
+    );
+  });
+
+  it('has no positions without the source map', async () => {
+    const parsed = await parseText(text);
+    const result = prepareDeployment(parsed.plan as Plan);
+    expect(result.diagnostics.length).toBeGreaterThan(0);
+    expect(result.diagnostics.every((d) => d.file === '' && d.line === 0)).toBe(true);
+  });
+});

@@ -14,6 +14,7 @@ import { createEvaluator, type Evaluator } from './evaluator.js';
 import { readInstanceCounts } from './instance-counts.js';
 import { createInputResolver, reportUnknownInputs, type InputResolver } from './inputs.js';
 import { buildNodeInstances } from './node-instances.js';
+import { createPlacer } from './place.js';
 import { createIdGenerator } from './random-id.js';
 
 /**
@@ -22,6 +23,7 @@ import { createIdGenerator } from './random-id.js';
  */
 export function prepareDeployment(plan: Plan, options: PrepareOptions = {}): PrepareResult {
   const reporter = new Reporter();
+  const place = createPlacer(reporter, options.sourceMap);
   const given = options.inputs ?? {};
   reportUnknownInputs(plan, given, reporter);
 
@@ -33,6 +35,7 @@ export function prepareDeployment(plan: Plan, options: PrepareOptions = {}): Pre
     autoCorrectTypes: options.autoCorrectTypes === true,
     reporter,
     evaluate: (value, scope) => evaluator.evaluate(value, scope),
+    place,
   });
   const evaluator: Evaluator = createEvaluator({
     plan,
@@ -45,8 +48,8 @@ export function prepareDeployment(plan: Plan, options: PrepareOptions = {}): Pre
     const outcome = evaluator.input(name);
     if (outcome.ok) inputs[name] = outcome.value;
   }
-  const evaluated = evaluatePlan(plan, evaluator);
-  const counts = readInstanceCounts(evaluated, reporter);
+  const evaluated = evaluatePlan(plan, evaluator, place);
+  const counts = readInstanceCounts(evaluated, reporter, place);
   const instances =
     counts === undefined || reporter.hasErrors
       ? undefined

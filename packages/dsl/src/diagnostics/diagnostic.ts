@@ -18,11 +18,21 @@ export interface Diagnostic {
   readonly endColumn: number;
 }
 
+/** A place in a file, already as lines and columns (1-based). */
+export interface SourcePosition {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly endLine: number;
+  readonly endColumn: number;
+}
+
 interface Pending {
   code: DiagnosticCode;
   severity: Severity;
   message: string;
   loc: Loc | undefined;
+  position: SourcePosition | undefined;
 }
 
 /**
@@ -33,6 +43,22 @@ export class Reporter {
   private readonly pending: Pending[] = [];
   private readonly seen = new Set<string>();
   private errorCount = 0;
+  private context: SourcePosition | undefined;
+
+  /**
+   * Runs `work` with `position` as the place of every problem it reports without a location of
+   * its own (checks over plain plan data know which input or node they are in, not the offsets).
+   */
+  within<T>(position: SourcePosition | undefined, work: () => T): T {
+    if (position === undefined) return work();
+    const previous = this.context;
+    this.context = position;
+    try {
+      return work();
+    } finally {
+      this.context = previous;
+    }
+  }
 
   /** Reports a problem with its registered severity. */
   report(code: DiagnosticCode, message: string, loc: Loc | undefined): void {
@@ -41,11 +67,17 @@ export class Reporter {
 
   /** Reports a problem with an explicit severity (e.g. a usually-fatal code downgraded). */
   add(code: DiagnosticCode, severity: Severity, message: string, loc: Loc | undefined): void {
-    const key = `${code}\u0000${message}\u0000${loc?.doc.url ?? ''}\u0000${loc?.start ?? -1}`;
+    const key = `${code}\u0000${message}\u0000${loc?.doc.url ?? this.context?.file ?? ''}\u0000${loc?.start ?? this.context?.line ?? -1}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
     if (severity === 'error') this.errorCount++;
-    this.pending.push({ code, severity, message, loc });
+    this.pending.push({
+      code,
+      severity,
+      message,
+      loc,
+      position: loc === undefined ? this.context : undefined,
+    });
   }
 
   /** True when at least one error has been reported. */
@@ -73,6 +105,9 @@ export class Reporter {
 }
 
 function toDiagnostic(p: Pending): Diagnostic {
+  if (p.loc === undefined && p.position !== undefined) {
+    return { code: p.code, severity: p.severity, message: p.message, ...p.position };
+  }
   if (p.loc === undefined) {
     return {
       code: p.code,
