@@ -250,7 +250,7 @@ class Scanner {
           this.arityError(call, 'a list of two names, e.g. [deployment, id] or [tenant, name]', at);
           return args;
         }
-        const allowed = SYS_KEYS[args[0]];
+        const allowed = Object.hasOwn(SYS_KEYS, args[0]) ? SYS_KEYS[args[0]] : undefined;
         if (allowed === undefined || !allowed.includes(args[1])) {
           this.ctx.reporter.report(
             'DSL_FUNCTION_ARGUMENTS',

@@ -311,7 +311,7 @@ export function loadYaml(doc: SourceDoc, reporter: Reporter): Value | undefined 
       : /cannot merge mappings/.test(reason)
         ? open?.children[open.children.length - 1]
         : undefined;
-    if (node !== undefined) at = skipBlank(doc.text, node.start, at);
+    if (node !== undefined) at = Math.min(skipBlank(doc.text, node.start, at), doc.text.length);
     reporter.report(
       unknownTag ? 'DSL_YAML_UNKNOWN_TAG' : 'DSL_YAML_SYNTAX',
       unknownTag

@@ -103,7 +103,7 @@ export function parseConstraints(
       return;
     }
     const operator = operators[0] as string;
-    const kind = OPERATORS[operator];
+    const kind = Object.hasOwn(OPERATORS, operator) ? OPERATORS[operator] : undefined;
     if (kind === undefined) {
       ctx.reporter.report(
         'DSL_CONSTRAINT_INVALID',

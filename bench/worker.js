@@ -1,0 +1,54 @@
+/**
+ * Benchmark worker, one per case so that cold times and peak RSS are per case: parses one
+ * blueprint file cold (the first parse in this process), then `runs` more times warm, and prints
+ * timings, what the parse found and the peak RSS as one JSON line on stdout.
+ *
+ *   node bench/worker.js <blueprint.yaml> <warm runs>
+ *
+ * Warm runs follow each other with no forced GC in between: that is the steady state of a
+ * process parsing many blueprints (forcing a full GC shrinks the heap and makes the next parse
+ * slower, not faster).
+ */
+import { parseBlueprint } from '../packages/dsl/dist/index.js';
+import { createNodeHost, fileUrl } from '../packages/dsl/dist/node/index.js';
+
+const [file, runsArg] = process.argv.slice(2);
+if (file === undefined) {
+  console.error('usage: node bench/worker.js <blueprint.yaml> <warm runs>');
+  process.exit(2);
+}
+const runs = Number(runsArg ?? '5');
+const url = fileUrl(file);
+const host = createNodeHost({ offline: true });
+
+/** Wall clock of one parse (file read, YAML, composition, validation, plan). */
+async function timedParse() {
+  const start = performance.now();
+  const result = await parseBlueprint(url, { host });
+  return { ms: performance.now() - start, result };
+}
+
+function errorsOf(result) {
+  return result.diagnostics
+    .filter((d) => d.severity === 'error')
+    .map((d) => `${d.code} ${d.file}:${d.line}:${d.column} ${d.message}`);
+}
+
+const cold = await timedParse();
+const errors = errorsOf(cold.result);
+const warm = [];
+for (let i = 0; i < runs; i++) {
+  const { ms, result } = await timedParse();
+  errors.push(...errorsOf(result));
+  warm.push(ms);
+}
+const report = {
+  coldMs: cold.ms,
+  warmMs: warm,
+  ok: cold.result.ok && errors.length === 0,
+  planNodes: cold.result.plan?.nodes.length ?? 0,
+  warnings: cold.result.diagnostics.filter((d) => d.severity === 'warning').length,
+  errors: errors.slice(0, 20),
+  maxRssKiB: process.resourceUsage().maxRSS,
+};
+process.stdout.write(`${JSON.stringify(report)}\n`);

@@ -1,0 +1,187 @@
+/**
+ * Regressions: crashes and wrong results found by fuzzing (fuzz.test.ts, scripts/fuzz.js) and by
+ * the benchmark (bench/). Each test names the input that used to fail.
+ */
+import { describe, expect, it } from 'vitest';
+import { brief, errorCodes, parseFiles, parseText } from './helpers.js';
+
+describe('regressions found by fuzzing', () => {
+  it('takes Object.prototype names as unknown sections, not as section rules', async () => {
+    // `toString:` used to crash (versionRank on a function); `__proto__:` was silently ignored.
+    for (const key of ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf']) {
+      const result = await parseText(`${key}:\n  a: 1\n`);
+      expect(brief(result.diagnostics), key).toEqual(['DSL_UNKNOWN_KEY 4:1']);
+    }
+  });
+
+  it('takes Object.prototype names as unknown keys of a definition', async () => {
+    // 'constructor' used to be checked against Object's constructor: "must be undefined".
+    const result = await parseText(
+      [
+        'data_types:',
+        '  my.Data:',
+        '    constructor: 1',
+        '    properties:',
+        '      a: {type: integer, default: 1, toString: x}',
+      ].join('\n'),
+    );
+    expect(brief(result.diagnostics)).toEqual(['DSL_UNKNOWN_KEY 6:5', 'DSL_UNKNOWN_KEY 8:38']);
+    for (const d of result.diagnostics) expect(d.message).not.toContain('undefined');
+  });
+
+  it('rejects get_sys with an Object.prototype name (allowed.includes is not a function)', async () => {
+    for (const key of ['__proto__', 'constructor', 'toString']) {
+      const result = await parseText(`inputs:\n  region:\n    default: {get_sys: [${key}, x]}\n`);
+      expect(brief(result.diagnostics), key).toEqual(['DSL_FUNCTION_ARGUMENTS 6:24']);
+    }
+  });
+
+  it('stops a file that imports itself under a namespace (ns--ns--… never ended)', async () => {
+    const result = await parseFiles({
+      'blueprint.yaml': [
+        'tosca_definitions_version: cloudify_dsl_1_5',
+        'imports:',
+        '  - cloudify/types/types.yaml',
+        '  - lib--lib.yaml',
+      ].join('\n'),
+      'lib.yaml': ['imports:', '  - again--lib.yaml', '  - back--blueprint.yaml'].join('\n'),
+    });
+    expect(result.ok).toBe(true);
+    expect(brief(result.diagnostics, true)).toEqual([
+      'DSL_IMPORT_CYCLE 2:5',
+      'DSL_IMPORT_CYCLE 3:5',
+    ]);
+    expect(result.diagnostics.map((d) => d.file)).toEqual(['/bp/lib.yaml', '/bp/lib.yaml']);
+  });
+
+  it('stops a blueprint import that imports the same blueprint again', async () => {
+    const result = await parseFiles(
+      {
+        'blueprint.yaml': [
+          'tosca_definitions_version: cloudify_dsl_1_5',
+          'imports:',
+          '  - cloudify/types/types.yaml',
+          '  - other--blueprint:other',
+        ].join('\n'),
+        'other.yaml': [
+          'tosca_definitions_version: cloudify_dsl_1_5',
+          'imports:',
+          '  - other--blueprint:other',
+        ].join('\n'),
+      },
+      { blueprints: { other: 'other.yaml' } },
+    );
+    expect(brief(result.diagnostics, true)).toEqual(['DSL_IMPORT_CYCLE 3:5']);
+    expect(result.diagnostics[0]?.file).toBe('/bp/other.yaml');
+  });
+
+  it('reports a data type that contains itself through its defaults (stack overflow)', async () => {
+    const selfNoDefault = await parseText(
+      ['data_types:', '  Node:', '    properties:', '      next:', '        type: Node'].join('\n'),
+    );
+    expect(brief(selfNoDefault.diagnostics)).toEqual(['DSL_TYPE_MISMATCH 8:9']);
+
+    const selfWithDefault = await parseText(
+      [
+        'data_types:',
+        '  Node:',
+        '    properties:',
+        '      size: {type: integer, default: 1}',
+        '      next: {type: Node, default: {size: 2}}',
+      ].join('\n'),
+    );
+    expect(brief(selfWithDefault.diagnostics)).toEqual(['DSL_TYPE_MISMATCH 8:35']);
+
+    const mutual = await parseText(
+      [
+        'data_types:',
+        '  A:',
+        '    properties:',
+        '      b: {type: B}',
+        '  B:',
+        '    properties:',
+        '      a: {type: A}',
+      ].join('\n'),
+    );
+    expect(mutual.ok).toBe(false);
+    expect(new Set(mutual.diagnostics.map((d) => d.code))).toEqual(new Set(['DSL_TYPE_MISMATCH']));
+  });
+
+  it('still fills in nested data types that do not contain themselves', async () => {
+    const result = await parseText(
+      [
+        'data_types:',
+        '  Inner:',
+        '    properties:',
+        '      n: {type: integer, default: 1}',
+        '  Outer:',
+        '    properties:',
+        '      first: {type: Inner}',
+        '      second: {type: Inner, default: {n: 2}}',
+        'node_types:',
+        '  T:',
+        '    derived_from: cloudify.nodes.Root',
+        '    properties:',
+        '      o: {type: Outer}',
+        'node_templates:',
+        '  t:',
+        '    type: T',
+        '    properties:',
+        '      o: {first: {n: 3}}',
+      ].join('\n'),
+    );
+    expect(brief(result.diagnostics, true)).toEqual([]);
+    expect(result.plan?.nodes[0]?.properties.o).toEqual({ first: { n: 3 }, second: { n: 2 } });
+  });
+});
+
+describe('regressions found by the benchmark', () => {
+  it('gives each Compute host the host_agent plugins of the nodes it contains', async () => {
+    // assignPlugins scanned every node for every Compute node (quadratic); now grouped by host.
+    const result = await parseText(
+      [
+        'plugins:',
+        '  agent_side: {executor: host_agent, install: false}',
+        '  central: {executor: central_deployment_agent, install: false}',
+        'node_templates:',
+        '  vm1: {type: cloudify.nodes.Compute, properties: {agent_config: {install_method: none}}}',
+        '  vm2: {type: cloudify.nodes.Compute, properties: {agent_config: {install_method: none}}}',
+        '  app1:',
+        '    type: cloudify.nodes.Root',
+        '    interfaces: {cloudify.interfaces.lifecycle: {create: agent_side.x.y}}',
+        '    relationships: [{type: cloudify.relationships.contained_in, target: vm1}]',
+        '  app2:',
+        '    type: cloudify.nodes.Root',
+        '    interfaces: {cloudify.interfaces.lifecycle: {create: central.x.y}}',
+        '    relationships: [{type: cloudify.relationships.contained_in, target: vm2}]',
+      ].join('\n'),
+    );
+    expect(brief(result.diagnostics)).toEqual([]);
+    const nodes = new Map(result.plan?.nodes.map((n) => [n.id, n]));
+    const toInstall = (id: string) => nodes.get(id)?.plugins_to_install?.map((p) => p.name);
+    expect(toInstall('vm1')).toContain('agent_side');
+    expect(toInstall('vm2')).not.toContain('agent_side');
+    expect(toInstall('vm2')).not.toContain('central');
+    expect(nodes.get('app1')?.host_id).toBe('vm1');
+  });
+});
+
+describe('found by fuzzing (second round)', () => {
+  it('keeps a syntax error inside a file that js-yaml ends with a newline', async () => {
+    const result = await parseText('[<<: ', true);
+    const d = result.diagnostics[0]!;
+    expect(d.code).toBe('DSL_YAML_SYNTAX');
+    expect(d.line).toBe(1);
+    expect(d.column).toBeLessThanOrEqual(6);
+  });
+
+  it.each(['constructor', 'toString', '__proto__'])(
+    'rejects %s as a constraint operator',
+    async (name) => {
+      const result = await parseText(
+        `inputs:\n  x:\n    type: integer\n    constraints:\n      - ${name}: 1\n`,
+      );
+      expect(errorCodes(result)).toEqual(['DSL_CONSTRAINT_INVALID']);
+    },
+  );
+});
