@@ -4,6 +4,7 @@
  */
 import { composeBlueprint } from './compose/compose.js';
 import { Reporter, type Diagnostic } from './diagnostics/diagnostic.js';
+import { dict } from './util/value.js';
 import type { ImportHost } from './imports/import-host.js';
 import type { ImportRule } from './imports/import-string.js';
 import { loadBlueprintFiles } from './imports/load-imports.js';
@@ -58,7 +59,7 @@ export async function parseBlueprint(url: string, options: ParseOptions): Promis
     { host: options.host, rules: options.importRules ?? [], cache: options.cache?.yaml },
     reporter,
   );
-  const sources: Record<string, string> = Object.create(null) as Record<string, string>;
+  const sources: Record<string, string> = dict<string>();
   let plan: Plan | undefined;
   let sourceMap: PlanSourceMap | undefined;
   if (loaded !== undefined) {

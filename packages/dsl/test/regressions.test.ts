@@ -185,3 +185,100 @@ describe('found by fuzzing (second round)', () => {
     },
   );
 });
+
+describe('operations shared between templates of one type', () => {
+  const text = `
+plugins:
+  p: { executor: central_deployment_agent, install: false }
+node_types:
+  t.App:
+    derived_from: cloudify.nodes.Root
+    properties:
+      settings: { type: dict, default: {} }
+    interfaces:
+      cloudify.interfaces.lifecycle:
+        create:
+          implementation: p.app.create
+          inputs:
+            key:
+              default: { get_property: [SELF, settings, key] }
+node_templates:
+  good:
+    type: t.App
+    properties:
+      settings: { key: 1 }
+  bad:
+    type: t.App
+    properties:
+      settings: { other: 1 }
+  also_bad:
+    type: t.App
+    interfaces:
+      cloudify.interfaces.lifecycle:
+        create:
+          max_retries: 2
+`;
+
+  it('still checks get_property paths of a shared operation for every template', async () => {
+    const result = await parseText(text);
+    const errors = result.diagnostics.filter((d) => d.severity === 'error');
+    expect(errors.map((d) => d.code)).toEqual([
+      'DSL_UNKNOWN_PROPERTY_PATH',
+      'DSL_UNKNOWN_PROPERTY_PATH',
+    ]);
+    expect(errors.map((d) => /node template '(\w+)'/.exec(d.message)?.[1]).sort()).toEqual([
+      'also_bad',
+      'bad',
+    ]);
+  });
+
+  it('shares the operation objects of templates that do not override them', async () => {
+    const result = await parseText(
+      text
+        .replace('settings: { other: 1 }', 'settings: { key: 2 }')
+        .replace('max_retries: 2', 'max_retries: 2\n    properties:\n      settings: { key: 3 }'),
+    );
+    expect(result.ok).toBe(true);
+    const [good, bad, alsoBad] = result.plan!.nodes;
+    expect(good!.operations['cloudify.interfaces.lifecycle.create']).toBe(
+      bad!.operations['cloudify.interfaces.lifecycle.create'],
+    );
+    expect(alsoBad!.operations['cloudify.interfaces.lifecycle.create']?.max_retries).toBe(2);
+    expect(good!.operations['cloudify.interfaces.lifecycle.create']?.max_retries).toBeNull();
+  });
+});
+
+describe('an operation named __proto__', () => {
+  it('is an ordinary operation of the plan, not a prototype', async () => {
+    const text = `
+plugins:
+  p: { executor: central_deployment_agent, install: false }
+node_types:
+  t.T:
+    derived_from: cloudify.nodes.Root
+    interfaces:
+      custom:
+        __proto__: p.m.f
+node_templates:
+  a: { type: t.T }
+  b:
+    type: t.T
+    interfaces:
+      custom:
+        __proto__: p.m.g
+`;
+    const result = await parseText(text);
+    expect(result.ok).toBe(true);
+    const [a, b] = result.plan!.nodes;
+    // Nothing is inherited: neither Object's members nor a prototype taken from the key.
+    expect('toString' in a!.operations).toBe(false);
+    expect(Object.hasOwn(a!.operations, '__proto__')).toBe(true);
+    expect(Object.keys(a!.operations)).toContain('__proto__');
+    const roundTrip = JSON.parse(JSON.stringify(b!.operations)) as Record<
+      string,
+      { operation: string }
+    >;
+    expect(roundTrip['custom.__proto__']?.operation).toBe('m.g');
+    expect(Object.hasOwn(b!.operations, '__proto__')).toBe(true);
+  });
+});

@@ -11,7 +11,7 @@ import { NAMESPACE_DELIMITER } from '../imports/import-string.js';
 import { keyLoc, valueLoc } from '../source/locations.js';
 import type { Loc } from '../source/source-doc.js';
 import { versionAtLeast, type DslMinor, type DslVersion } from '../util/dsl-version.js';
-import { isMap, kindOf, type Value, type ValueMap } from '../util/value.js';
+import { dict, isMap, kindOf, type Value, type ValueMap } from '../util/value.js';
 
 /** A named element of a section (a node type, an input, a node template …) and its origin. */
 export interface Element {
@@ -348,7 +348,7 @@ function mergeWorkflow(first: Element, later: Element): Element {
   if (!isMap(first.value) || !isMap(later.value)) return first;
   const missing = Object.keys(later.value).filter((k) => !(k in (first.value as ValueMap)));
   if (missing.length === 0) return first;
-  const merged: ValueMap = Object.create(null) as ValueMap;
+  const merged: ValueMap = dict<Value>();
   for (const k of Object.keys(first.value)) merged[k] = first.value[k] as Value;
   for (const k of missing) merged[k] = later.value[k] as Value;
   return { ...first, value: merged };

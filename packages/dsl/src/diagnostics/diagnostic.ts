@@ -85,6 +85,11 @@ export class Reporter {
     return this.errorCount > 0;
   }
 
+  /** Number of diagnostics (of any severity) reported so far. */
+  get count(): number {
+    return this.pending.length;
+  }
+
   /** Number of errors reported so far. */
   get errors(): number {
     return this.errorCount;

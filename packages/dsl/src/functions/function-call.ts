@@ -51,9 +51,19 @@ export function asFunctionCall(value: unknown): FunctionCall | undefined {
   return { name, args: value[name] as Value, resultType: value.type, map: value };
 }
 
-/** True when `value` is an intrinsic function call. */
+/** True when `value` is an intrinsic function call (without building a {@link FunctionCall}). */
 export function isFunctionCall(value: unknown): boolean {
-  return asFunctionCall(value) !== undefined;
+  if (!isMap(value)) return false;
+  let functions = 0;
+  let keys = 0;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    keys++;
+    if (keys > 2) return false;
+    if (FUNCTION_NAMES.has(key)) functions++;
+    else if (key !== 'type') return false;
+  }
+  return functions === 1 && (keys === 1 || Object.hasOwn(value, 'type'));
 }
 
 /** True when `value` contains a function call anywhere. */

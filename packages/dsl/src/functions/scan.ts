@@ -420,11 +420,12 @@ class Scanner {
       const path = rest.filter(
         (p): p is string | number => typeof p === 'string' || typeof p === 'number',
       );
-      if (
+      const known =
         target !== undefined &&
-        path.length === rest.length &&
-        this.ctx.composed.sections.node_templates.has(target)
-      ) {
+        (target === this.scope.self ||
+          target === this.scope.target ||
+          this.ctx.composed.sections.node_templates.has(target));
+      if (target !== undefined && known && path.length === rest.length) {
         this.ctx.propertyRefs.push({
           node: target,
           path,

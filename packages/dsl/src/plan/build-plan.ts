@@ -37,6 +37,7 @@ export function buildPlan(composed: ComposedBlueprint, reporter: Reporter, host:
     scan: { reporter, version: composed.version, composed, propertyRefs: [] },
     plugins: new Map(),
     mainUrl: composed.main.doc.url,
+    operationCache: new Map(),
   };
   registry.resolveAll();
   registry.checkDefaults();

@@ -11,7 +11,7 @@ import type { Loc } from '../source/source-doc.js';
 import { checkProperties } from '../types/check-value.js';
 import { parseSchema } from '../types/schema.js';
 import { didYouMean } from '../util/suggest.js';
-import { dict, isMap, kindOf, type ValueMap } from '../util/value.js';
+import { dict, isMap, kindOf, type Value, type ValueMap } from '../util/value.js';
 import type { NodeBuild } from './nodes.js';
 import { readScalableProperties } from './nodes.js';
 import type { PlanContext } from './plan-context.js';
@@ -285,10 +285,7 @@ function buildPolicy(
       targets.push(name);
     });
   }
-  const propsRaw =
-    ok.has('properties') && isMap(raw.properties)
-      ? raw.properties
-      : (Object.create(null) as ValueMap);
+  const propsRaw = ok.has('properties') && isMap(raw.properties) ? raw.properties : dict<Value>();
   // Functions in the counts are scanned (and namespaced) while they are read.
   const props = readScalableProperties(
     propsRaw,

@@ -10,11 +10,11 @@ import { checkFields, type FieldSpec } from '../shape/check-fields.js';
 import { keyLoc, valueLoc } from '../source/locations.js';
 import type { Loc } from '../source/source-doc.js';
 import { checkProperties } from '../types/check-value.js';
-import { mergeTemplateInterfaces, parseInterfaces } from '../types/operations.js';
+import { parseInterfaces } from '../types/operations.js';
 import type { NodeTypeInfo } from '../types/type-registry.js';
 import { didYouMean } from '../util/suggest.js';
 import { dict, isMap, kindOf, show, type Value, type ValueMap } from '../util/value.js';
-import { buildOperations } from './operations.js';
+import { buildOperationTable } from './operations.js';
 import type { PlanContext } from './plan-context.js';
 import type {
   PlanNode,
@@ -145,8 +145,11 @@ function buildNode(element: Element, ctx: PlanContext): NodeBuild | undefined {
     element.namespace,
     ctx,
   );
-  const merged = mergeTemplateInterfaces(type.interfaces, templateIfaces, what, ctx, at);
-  const operations = buildOperations(merged, element, scope, what, ctx);
+  const operations = buildOperationTable(
+    { type: type.interfaces, template: templateIfaces },
+    { element, scope, owner: what, at, typeKey: `node:${type.name}` },
+    ctx,
+  );
   const scalable = buildScalable(raw, ok, { what, scope }, ctx);
   const node: Mutable<PlanNode> = {
     id: element.name,
@@ -435,7 +438,7 @@ function buildRelationship(
     owner,
     requireAll: true,
     path: [],
-    missingAt: valueLoc(list, index),
+    missingAt: () => valueLoc(list, index),
     kindWord: `relationship type '${relType.name}'`,
   });
   const properties = dict<PlanValue>();
@@ -486,30 +489,15 @@ function buildRelationship(
     namespace,
     ctx,
   );
-  const sourceOps = buildOperations(
-    mergeTemplateInterfaces(
-      relType.sourceInterfaces,
-      sourceIfaces,
-      owner,
-      ctx,
-      valueLoc(list, index),
-    ),
-    element,
-    scope,
-    `the source side of ${owner}`,
+  const at = valueLoc(list, index);
+  const sourceOps = buildOperationTable(
+    { type: relType.sourceInterfaces, template: sourceIfaces },
+    { element, scope, owner: `the source side of ${owner}`, at, typeKey: `source:${relType.name}` },
     ctx,
   );
-  const targetOps = buildOperations(
-    mergeTemplateInterfaces(
-      relType.targetInterfaces,
-      targetIfaces,
-      owner,
-      ctx,
-      valueLoc(list, index),
-    ),
-    element,
-    scope,
-    `the target side of ${owner}`,
+  const targetOps = buildOperationTable(
+    { type: relType.targetInterfaces, template: targetIfaces },
+    { element, scope, owner: `the target side of ${owner}`, at, typeKey: `target:${relType.name}` },
     ctx,
   );
   return {
@@ -605,23 +593,43 @@ function assignHosts(builds: NodeBuild[], byName: Map<string, NodeBuild>): void 
 }
 
 function assignPlugins(builds: NodeBuild[], ctx: PlanContext): void {
+  // Plugin records (one per plugin and executor) and the plugins of each operations table are
+  // shared: tables themselves are shared between templates of one type.
+  const records = new Map<string, PlanPlugin>();
+  const perTable = new WeakMap<object, Map<boolean, PlanPlugin[]>>();
+  const pluginsOf = (table: Record<string, PlanOperation>, hosted: boolean): PlanPlugin[] => {
+    let byHost = perTable.get(table);
+    const known = byHost?.get(hosted);
+    if (known !== undefined) return known;
+    const found = new Map<string, PlanPlugin>();
+    for (const op of Object.values(table)) {
+      const entry = ctx.plugins.get(op.plugin);
+      if (entry === undefined) continue;
+      const executor =
+        op.executor === 'auto'
+          ? hosted
+            ? 'host_agent'
+            : 'central_deployment_agent'
+          : (op.executor ?? entry.plugin.executor);
+      const key = `${op.plugin}\u0000${executor}`;
+      let record = records.get(key);
+      if (record === undefined) {
+        record = { ...entry.plugin, executor };
+        records.set(key, record);
+      }
+      found.set(key, record);
+    }
+    const list = [...found.values()];
+    byHost ??= new Map();
+    byHost.set(hosted, list);
+    perTable.set(table, byHost);
+    return list;
+  };
   for (const build of builds) {
     const plugins = new Map<string, PlanPlugin>();
+    const hosted = build.node.host_id !== undefined;
     for (const table of build.operationTables) {
-      for (const op of Object.values(table)) {
-        const entry = ctx.plugins.get(op.plugin);
-        if (entry === undefined) continue;
-        const executor =
-          op.executor === 'auto' || op.executor === null
-            ? build.node.host_id !== undefined && op.executor === 'auto'
-              ? 'host_agent'
-              : op.executor === 'auto'
-                ? 'central_deployment_agent'
-                : entry.plugin.executor
-            : op.executor;
-        const key = `${op.plugin}\u0000${executor}`;
-        if (!plugins.has(key)) plugins.set(key, { ...entry.plugin, executor });
-      }
+      for (const p of pluginsOf(table, hosted)) plugins.set(`${p.name}\u0000${p.executor}`, p);
     }
     build.node.plugins = [...plugins.values()];
     const central = new Map<string, PlanPlugin>();

@@ -7,10 +7,11 @@
 import { qualify, type Element } from '../compose/compose.js';
 import type { LoadedFile } from '../imports/load-imports.js';
 import { hasScheme } from '../imports/import-string.js';
-import { scanFunctions, type FunctionScope } from '../functions/scan.js';
+import { scanFunctions, type FunctionScope, type PropertyReference } from '../functions/scan.js';
+import { Reporter } from '../diagnostics/diagnostic.js';
 import { valueLoc } from '../source/locations.js';
 import type { Loc } from '../source/source-doc.js';
-import type { MergedOp } from '../types/operations.js';
+import { mergeOperation, type Interfaces, type MergedOp, type OpDef } from '../types/operations.js';
 import { didYouMean } from '../util/suggest.js';
 import { dict, type Value } from '../util/value.js';
 import type { PlanContext } from './plan-context.js';
@@ -178,40 +179,241 @@ export function buildOperation(
   return op;
 }
 
+/** A type's operation built once, or a mark that it must be built for each template. */
+type CachedOperation = PlanOperation | undefined | 'per-template';
+
+/** The operations of one type (or relationship side), built without any template override. */
+export interface TypeOperations {
+  /** By full name (`iface.op`). */
+  readonly ops: ReadonlyMap<string, CachedOperation>;
+  /**
+   * The `get_property` references each shared operation makes (SELF, TARGET and the owner in
+   * them are placeholders), registered again for every template that uses the operation.
+   */
+  readonly refs: ReadonlyMap<string, readonly PropertyReference[]>;
+  /** Short names that are unique across the type's interfaces. */
+  readonly uniqueShort: ReadonlySet<string>;
+  /** The complete table, shared by templates that override nothing; absent if some op is per-template. */
+  readonly table: Readonly<Record<string, PlanOperation>> | undefined;
+}
+
+/** Where an operations table is built: the template, its scope and where it is written. */
+export interface OperationSite {
+  readonly element: Element;
+  readonly scope: FunctionScope;
+  /** For messages: `node template 'web'`, `the source side of …`. */
+  readonly owner: string;
+  /** Where the template (or relationship) is written. */
+  readonly at: Loc | undefined;
+  /** Identifies the type (and side) whose own operations can be shared: `node:cloudify.nodes.Compute`. */
+  readonly typeKey: string;
+}
+
+function* operationNames(ifaces: Interfaces): Generator<readonly [string, string]> {
+  for (const [iface, ops] of ifaces) for (const name of ops.keys()) yield [iface, name];
+}
+
 /**
- * Builds the operations table of a node or relationship side: every operation by full name
- * (`iface.op`) and, when the short name is unique across all interfaces (NO-OPs included, as in
- * Cloudify), by short name too.
+ * Assembles a table: every operation by full name and, when the short name is unique across all
+ * interfaces (NO-OPs included, as in Cloudify), by short name too.
  */
-export function buildOperations(
-  merged: Map<string, Map<string, MergedOp | undefined>>,
-  element: Element,
-  scope: FunctionScope,
-  owner: string,
-  ctx: PlanContext,
+function assemble(
+  names: readonly (readonly [string, string])[],
+  get: (fullName: string) => PlanOperation | undefined,
 ): Record<string, PlanOperation> {
   const shortCount = new Map<string, number>();
-  for (const ops of merged.values())
-    for (const name of ops.keys()) shortCount.set(name, (shortCount.get(name) ?? 0) + 1);
+  for (const [, name] of names) shortCount.set(name, (shortCount.get(name) ?? 0) + 1);
   const out = dict<PlanOperation>();
-  for (const [iface, ops] of merged) {
-    for (const [name, op] of ops) {
-      if (op === undefined) continue;
-      const fullName = `${iface}.${name}`;
-      const built = buildOperation(
-        fullName,
-        op,
-        element,
-        scope,
-        `operation '${fullName}' of ${owner}`,
-        ctx,
-      );
-      if (built === undefined) continue;
-      if (shortCount.get(name) === 1) out[name] = built;
-      out[fullName] = built;
-    }
+  for (const [iface, name] of names) {
+    const fullName = `${iface}.${name}`;
+    const op = get(fullName);
+    if (op === undefined) continue;
+    if (shortCount.get(name) === 1) out[name] = op;
+    out[fullName] = op;
   }
   return out;
+}
+
+function buildOne(
+  ops: { readonly typeOp: OpDef | undefined; readonly tmplOp: OpDef | undefined },
+  fullName: string,
+  site: OperationSite,
+  ctx: PlanContext,
+): PlanOperation | undefined {
+  const merged = mergeOperation(ops, { fullName, owner: site.owner, ownerAt: site.at }, ctx);
+  if (merged === undefined) return undefined;
+  return buildOperation(
+    fullName,
+    merged,
+    site.element,
+    site.scope,
+    `operation '${fullName}' of ${site.owner}`,
+    ctx,
+  );
+}
+
+/**
+ * The operations a type gives every template that does not override them, built once. An
+ * operation whose building reports a problem or records a `get_property` reference depends on
+ * the template, so it is marked to be built again for each one.
+ */
+function typeOperations(
+  typeIfaces: Interfaces,
+  site: OperationSite,
+  ctx: PlanContext,
+): TypeOperations {
+  const key = `${site.typeKey}\u0000${resourceBase(site.element.file, ctx.mainUrl)}`;
+  const cached = ctx.operationCache.get(key);
+  if (cached !== undefined) return cached;
+  const ops = new Map<string, CachedOperation>();
+  const refs = new Map<string, PropertyReference[]>();
+  let shared = true;
+  // Built aside, for no template in particular: whatever it would report belongs to the
+  // templates, which build such an operation again each.
+  const anyTemplate: OperationSite = {
+    ...site,
+    owner: OWNER_MARK,
+    scope: {
+      ...site.scope,
+      self: SELF_MARK,
+      target: site.scope.target === undefined ? undefined : TARGET_MARK,
+      where: OWNER_MARK,
+    },
+  };
+  for (const [iface, name] of operationNames(typeIfaces)) {
+    const fullName = `${iface}.${name}`;
+    const aside = new Reporter();
+    const scan = { ...ctx.scan, reporter: aside, propertyRefs: [], inputRefs: undefined };
+    const quiet: PlanContext = { ...ctx, reporter: aside, scan };
+    const op = buildOne(
+      { typeOp: typeIfaces.get(iface)?.get(name), tmplOp: undefined },
+      fullName,
+      anyTemplate,
+      quiet,
+    );
+    if (aside.count > 0) {
+      ops.set(fullName, 'per-template');
+      shared = false;
+    } else {
+      ops.set(fullName, op);
+      if (scan.propertyRefs.length > 0) refs.set(fullName, scan.propertyRefs);
+    }
+  }
+  const names = [...operationNames(typeIfaces)];
+  const table = shared
+    ? assemble(names, (full) => ops.get(full) as PlanOperation | undefined)
+    : undefined;
+  const counts = new Map<string, number>();
+  for (const [, name] of names) counts.set(name, (counts.get(name) ?? 0) + 1);
+  const uniqueShort = new Set([...counts].filter(([, n]) => n === 1).map(([name]) => name));
+  const result: TypeOperations = { ops, refs, uniqueShort, table };
+  ctx.operationCache.set(key, result);
+  return result;
+}
+
+const SELF_MARK = '\u0000self';
+const TARGET_MARK = '\u0000target';
+const OWNER_MARK = '\u0000owner';
+
+/** Registers, for one template, the `get_property` references of a shared operation. */
+function registerRefs(
+  fromType: TypeOperations,
+  fullName: string,
+  site: OperationSite,
+  ctx: PlanContext,
+): void {
+  for (const ref of fromType.refs.get(fullName) ?? []) {
+    const node =
+      ref.node === SELF_MARK
+        ? site.scope.self
+        : ref.node === TARGET_MARK
+          ? site.scope.target
+          : ref.node;
+    if (node === undefined) continue;
+    ctx.scan.propertyRefs.push({
+      ...ref,
+      node,
+      where: ref.where.replace(OWNER_MARK, site.scope.where),
+    });
+  }
+}
+
+/**
+ * The common case of a template overriding some of its type's operations and adding none: a
+ * copy of the type's table with those operations replaced. Undefined when the template adds an
+ * operation the type does not have (short names must then be counted again).
+ */
+function patchTable(
+  fromType: TypeOperations,
+  table: Readonly<Record<string, PlanOperation>>,
+  ifaces: { readonly type: Interfaces; readonly template: Interfaces },
+  site: OperationSite,
+  ctx: PlanContext,
+): Record<string, PlanOperation> | undefined {
+  for (const [iface, name] of operationNames(ifaces.template)) {
+    if (!fromType.ops.has(`${iface}.${name}`)) return undefined;
+  }
+  for (const fullName of fromType.refs.keys()) {
+    const dot = fullName.lastIndexOf('.');
+    if (ifaces.template.get(fullName.slice(0, dot))?.has(fullName.slice(dot + 1)) !== true) {
+      registerRefs(fromType, fullName, site, ctx);
+    }
+  }
+  const changed = new Map<string, PlanOperation | undefined>();
+  for (const [iface, name] of operationNames(ifaces.template)) {
+    const fullName = `${iface}.${name}`;
+    const tmplOp = ifaces.template.get(iface)?.get(name);
+    const op = buildOne({ typeOp: ifaces.type.get(iface)?.get(name), tmplOp }, fullName, site, ctx);
+    changed.set(fullName, op);
+    if (fromType.uniqueShort.has(name)) changed.set(name, op);
+  }
+  const out = dict<PlanOperation>();
+  for (const key of Object.keys(table)) {
+    if (!changed.has(key)) out[key] = table[key] as PlanOperation;
+  }
+  for (const [key, op] of changed) if (op !== undefined) out[key] = op;
+  return out;
+}
+
+/**
+ * Builds the operations table of a node or relationship side from the type's interfaces and the
+ * template's. Operations the template does not touch are shared between templates of one type.
+ */
+export function buildOperationTable(
+  ifaces: { readonly type: Interfaces; readonly template: Interfaces },
+  site: OperationSite,
+  ctx: PlanContext,
+): Record<string, PlanOperation> {
+  const fromType = typeOperations(ifaces.type, site, ctx);
+  if (fromType.table !== undefined) {
+    if (ifaces.template.size === 0) {
+      for (const fullName of fromType.refs.keys()) registerRefs(fromType, fullName, site, ctx);
+      return fromType.table;
+    }
+    const patched = patchTable(fromType, fromType.table, ifaces, site, ctx);
+    if (patched !== undefined) return patched;
+  }
+  const names: (readonly [string, string])[] = [...operationNames(ifaces.type)];
+  const seen = new Set(names.map(([i, n]) => `${i}.${n}`));
+  for (const [iface, name] of operationNames(ifaces.template)) {
+    if (!seen.has(`${iface}.${name}`)) names.push([iface, name]);
+  }
+  const built = new Map<string, PlanOperation | undefined>();
+  for (const [iface, name] of names) {
+    const fullName = `${iface}.${name}`;
+    const tmplOp = ifaces.template.get(iface)?.get(name);
+    const cached = fromType.ops.get(fullName);
+    if (tmplOp === undefined && cached !== 'per-template') {
+      built.set(fullName, cached);
+      registerRefs(fromType, fullName, site, ctx);
+      continue;
+    }
+    built.set(
+      fullName,
+      buildOne({ typeOp: ifaces.type.get(iface)?.get(name), tmplOp }, fullName, site, ctx),
+    );
+  }
+  return assemble(names, (full) => built.get(full));
 }
 
 function capitalize(text: string): string {

@@ -3,6 +3,7 @@ import type { ScanContext } from '../functions/scan.js';
 import type { AnalysisContext } from '../types/context.js';
 import type { TypeRegistry } from '../types/type-registry.js';
 import type { PlanPlugin } from './plan-types.js';
+import type { TypeOperations } from './operations.js';
 
 /** What the plan builders share while turning a composed blueprint into a plan. */
 export interface PlanContext extends AnalysisContext {
@@ -12,4 +13,6 @@ export interface PlanContext extends AnalysisContext {
   readonly plugins: Map<string, { plugin: PlanPlugin; element: Element }>;
   /** The main blueprint's URL: script paths are resolved against it. */
   readonly mainUrl: string;
+  /** Operations built from a type alone, shared by the templates that do not override them. */
+  readonly operationCache: Map<string, TypeOperations>;
 }

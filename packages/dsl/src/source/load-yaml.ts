@@ -11,10 +11,10 @@
  */
 import jsyaml from 'js-yaml';
 import type { Reporter } from '../diagnostics/diagnostic.js';
-import { recordMap, recordSeq } from './locations.js';
+import { keyOffsets, recordMap, recordSeq } from './locations.js';
 import type { Loc, SourceDoc } from './source-doc.js';
 import { MERGE_TAG, PYYAML_SCHEMA } from './yaml-schema.js';
-import { dict, isMap, type Value, type ValueMap } from '../util/value.js';
+import { dict, isMap, type Value } from '../util/value.js';
 
 /** More nodes than this once aliases are expanded is treated as an alias bomb. */
 const MAX_EXPANDED_NODES = 2_000_000;
@@ -27,16 +27,21 @@ interface Frame {
   tag: string | null;
   /** js-yaml's own value for the node (used to recognise aliases). */
   result: unknown;
-  children: Frame[];
-}
-
-interface Built {
+  /** Child nodes in order (null until the first one: most nodes are scalars). */
+  children: Frame[] | null;
+  /** Our value for the node, built when it closes (its children are built by then). */
   value: Value;
-  /** Nodes in the fully expanded value. */
-  size: number;
+  built: boolean;
+  /** Whether the node has an anchor (only anchored nodes can be met again through an alias). */
+  anchored: boolean;
 }
 
-type Range4 = readonly [number, number, number, number];
+/** Entries gathered from merge keys, in order (a later entry overrides an earlier one). */
+interface Entries {
+  keys: string[];
+  values: Value[];
+  offsets: number[];
+}
 
 function isSpace(code: number): boolean {
   return code === 32 || code === 9 || code === 10 || code === 13;
@@ -44,7 +49,9 @@ function isSpace(code: number): boolean {
 
 class Builder {
   /** js-yaml's objects → ours, so that aliases share our values. */
-  private readonly built = new Map<object, Built>();
+  private readonly built = new Map<object, Value>();
+  /** Nodes each aliased value expands to (computed when an alias is met). */
+  private readonly sizes = new Map<object, number>();
   private expanded = 0;
   private bombReported = false;
 
@@ -83,7 +90,16 @@ class Builder {
     return { doc: this.doc, start, end };
   }
 
-  build(frame: Frame): Built {
+  /** The value of a frame, built once. */
+  valueOf(frame: Frame): Value {
+    if (!frame.built) {
+      frame.value = this.build(frame);
+      frame.built = true;
+    }
+    return frame.value;
+  }
+
+  private build(frame: Frame): Value {
     const kind = frame.kind;
     if (kind === 'mapping') return this.remember(frame, this.buildMap(frame));
     if (kind === 'sequence') return this.remember(frame, this.buildSeq(frame));
@@ -91,8 +107,8 @@ class Builder {
     if (typeof result === 'object' && result !== null) {
       // An alias: js-yaml gives the anchored node's value, which we have already built.
       const mine = this.built.get(result);
-      if (mine === undefined) return { value: null, size: 1 };
-      this.expanded += mine.size;
+      if (mine === undefined) return null;
+      this.expanded += this.expandedSize(mine);
       if (this.expanded > MAX_EXPANDED_NODES) {
         if (!this.bombReported) {
           this.bombReported = true;
@@ -102,80 +118,118 @@ class Builder {
             this.loc(frame),
           );
         }
-        return { value: null, size: 1 };
+        return null;
       }
       return mine;
     }
-    return { value: scalar(result), size: 1 };
+    return scalar(result);
   }
 
-  private remember(frame: Frame, built: Built): Built {
-    if (typeof frame.result === 'object' && frame.result !== null)
+  /** How many nodes a value would be if every shared (aliased) part were copied out. */
+  private expandedSize(value: Value): number {
+    if (typeof value !== 'object' || value === null) return 1;
+    const known = this.sizes.get(value);
+    if (known !== undefined) return known;
+    let size = 1;
+    for (const item of Array.isArray(value) ? value : Object.values(value)) {
+      size += this.expandedSize(item);
+      if (size > MAX_EXPANDED_NODES) break;
+    }
+    this.sizes.set(value, size);
+    return size;
+  }
+
+  private remember(frame: Frame, built: Value): Value {
+    if (frame.anchored && typeof frame.result === 'object' && frame.result !== null) {
       this.built.set(frame.result, built);
+    }
     return built;
   }
 
-  private buildSeq(frame: Frame): Built {
-    const items: Value[] = [];
-    const locs: number[] = [];
-    let size = 1;
-    for (const child of frame.children) {
-      const b = this.build(child);
-      items.push(b.value);
-      size += b.size;
-      const [s, e] = this.range(child);
-      locs.push(s, e);
+  private buildSeq(frame: Frame): Value {
+    const children = frame.children ?? [];
+    const items: Value[] = new Array<Value>(children.length);
+    const offsets: number[] = new Array<number>(children.length * 2);
+    for (let i = 0; i < children.length; i++) {
+      const child = children[i] as Frame;
+      items[i] = this.valueOf(child);
+      const s = this.trimStart(child.start, child.end);
+      offsets[2 * i] = s;
+      offsets[2 * i + 1] = Math.max(s, this.trimEnd(s, child.end));
     }
     const [s, e] = this.range(frame);
-    recordSeq(items, this.doc, [s, e], locs);
-    return { value: items, size };
+    recordSeq(items, this.doc, [s, e], offsets);
+    return items;
   }
 
-  private buildMap(frame: Frame): Built {
-    const merged: [string, Value, Range4][] = [];
-    const explicit: [string, Value, Range4][] = [];
-    const seen = new Set<string>();
-    let size = 1;
-    const children = frame.children;
+  private buildMap(frame: Frame): Value {
+    const out = dict<Value>();
+    const keys: string[] = [];
+    const offsets: number[] = [];
+    const children = frame.children ?? [];
+    let merged: Entries | undefined;
     for (let i = 0; i + 1 < children.length; i += 2) {
       const keyFrame = children[i] as Frame;
       const valueFrame = children[i + 1] as Frame;
-      const value = this.build(valueFrame);
-      size += value.size;
+      const value = this.valueOf(valueFrame);
       if (keyFrame.tag === MERGE_TAG) {
-        this.mergeInto(valueFrame, value.value, merged);
+        merged ??= { keys: [], values: [], offsets: [] };
+        this.mergeInto(valueFrame, value, merged);
         continue;
       }
       const key = this.keyOf(keyFrame);
       if (key === undefined) continue;
-      const [ks, ke] = this.range(keyFrame);
-      const [vs, ve] = this.range(valueFrame);
-      if (seen.has(key)) {
+      const ks = this.trimStart(keyFrame.start, keyFrame.end);
+      const ke = Math.max(ks, this.trimEnd(ks, keyFrame.end));
+      const vs = this.trimStart(valueFrame.start, valueFrame.end);
+      const ve = Math.max(vs, this.trimEnd(vs, valueFrame.end));
+      if (Object.hasOwn(out, key)) {
         this.reporter.report(
           'DSL_YAML_DUPLICATE_KEY',
           `The key '${key}' appears more than once in this mapping; the last value is used.`,
           { doc: this.doc, start: ks, end: ke },
         );
+        // The last value wins but keeps the first position, as a Python dict does.
+        out[key] = value;
+        offsets.splice(4 * keys.indexOf(key), 4, ks, ke, vs, ve);
+        continue;
       }
-      seen.add(key);
-      explicit.push([key, value.value, [ks, ke, vs, Math.max(vs, ve)]]);
-    }
-    const out = dict<Value>();
-    const ranges = new Map<string, Range4>();
-    for (const [key, value, range] of merged.length > 0 ? [...merged, ...explicit] : explicit) {
-      // Assignment keeps the first position and the last value, as a Python dict does.
       out[key] = value;
-      ranges.set(key, range);
+      keys.push(key);
+      offsets.push(ks, ke, vs, ve);
     }
     const [s, e] = this.range(frame);
-    recordMap(out, this.doc, [s, e], ranges);
-    this.mapRanges.set(out, ranges);
-    return { value: out, size };
+    if (merged === undefined) {
+      recordMap(out, this.doc, [s, e], keys, offsets);
+      return out;
+    }
+    // Merged entries come first and explicit keys win over them (PyYAML's order).
+    const all = dict<Value>();
+    const allKeys: string[] = [];
+    const allOffsets: number[] = [];
+    const put = (key: string, value: Value, o: readonly number[], at: number): void => {
+      const existing = Object.hasOwn(all, key) ? allKeys.indexOf(key) : -1;
+      all[key] = value;
+      const four = [o[at] ?? 0, o[at + 1] ?? 0, o[at + 2] ?? 0, o[at + 3] ?? 0];
+      if (existing >= 0) {
+        allOffsets.splice(4 * existing, 4, ...four);
+        return;
+      }
+      allKeys.push(key);
+      allOffsets.push(...four);
+    };
+    const m = merged;
+    m.keys.forEach((k, i) => {
+      put(k, m.values[i] ?? null, m.offsets, 4 * i);
+    });
+    keys.forEach((k, i) => {
+      put(k, out[k] ?? null, offsets, 4 * i);
+    });
+    recordMap(all, this.doc, [s, e], allKeys, allOffsets);
+    return all;
   }
 
-  private readonly mapRanges = new WeakMap<ValueMap, Map<string, Range4>>();
-
-  private mergeInto(valueFrame: Frame, value: Value, out: [string, Value, Range4][]): void {
+  private mergeInto(valueFrame: Frame, value: Value, out: Entries): void {
     // `<<: *a` merges a mapping; `<<: [*a, *b]` merges several, earlier ones winning.
     const sources: Value[] = Array.isArray(value) ? [...value].reverse() : [value];
     for (const source of sources) {
@@ -187,9 +241,10 @@ class Builder {
         );
         continue;
       }
-      const ranges = this.mapRanges.get(source);
       for (const key of Object.keys(source)) {
-        out.push([key, source[key] as Value, ranges?.get(key) ?? [0, 0, 0, 0]]);
+        out.keys.push(key);
+        out.values.push(source[key] ?? null);
+        out.offsets.push(...(keyOffsets(source, key) ?? [0, 0, 0, 0]));
       }
     }
   }
@@ -245,14 +300,18 @@ function scalar(result: unknown): Value {
 /** Drops the wrapper frames js-yaml produces when it tries a node as a key and keeps it as a value. */
 function collapse(frame: Frame): Frame {
   let f = frame;
-  while (f.children.length === 1 && f.kind !== 'sequence' && f.kind !== 'mapping') {
+  while (f.children?.length === 1 && f.kind !== 'sequence' && f.kind !== 'mapping') {
     const only = f.children[0] as Frame;
     if (only.result !== f.result) break;
-    f = { ...only, start: Math.min(f.start, only.start), tag: f.tag ?? only.tag };
+    only.start = Math.min(f.start, only.start);
+    only.tag = f.tag ?? only.tag;
+    only.anchored ||= f.anchored;
+    f = only;
   }
-  while (f.children.length === 1 && (f.kind === 'mapping' || f.kind === 'sequence')) {
+  while (f.children?.length === 1 && (f.kind === 'mapping' || f.kind === 'sequence')) {
     const only = f.children[0] as Frame;
     if (only.result !== f.result || only.kind !== f.kind) break;
+    only.anchored ||= f.anchored;
     f = only;
   }
   return f;
@@ -264,8 +323,21 @@ function collapse(frame: Frame): Frame {
  */
 export function loadYaml(doc: SourceDoc, reporter: Reporter): Value | undefined {
   const stack: Frame[] = [
-    { start: 0, end: 0, kind: null, tag: null, result: undefined, children: [] },
+    {
+      start: 0,
+      end: 0,
+      kind: null,
+      tag: null,
+      result: undefined,
+      children: [],
+      value: null,
+      built: false,
+      anchored: false,
+    },
   ];
+  // Values are built as js-yaml closes each node, so the event frames of finished subtrees can
+  // be dropped early instead of piling up until the end.
+  const builder = new Builder(doc, reporter);
   try {
     jsyaml.load(doc.text, {
       schema: PYYAML_SCHEMA,
@@ -276,6 +348,7 @@ export function loadYaml(doc: SourceDoc, reporter: Reporter): Value | undefined 
           position: number;
           kind: string | null;
           tag: string | null;
+          anchor: string | null;
           result: unknown;
         };
         if (event === 'open') {
@@ -285,7 +358,10 @@ export function loadYaml(doc: SourceDoc, reporter: Reporter): Value | undefined 
             kind: null,
             tag: null,
             result: undefined,
-            children: [],
+            children: null,
+            value: null,
+            built: false,
+            anchored: false,
           });
           return;
         }
@@ -295,7 +371,12 @@ export function loadYaml(doc: SourceDoc, reporter: Reporter): Value | undefined 
         frame.kind = s.kind;
         frame.tag = s.tag;
         frame.result = s.result;
-        stack[stack.length - 1]?.children.push(collapse(frame));
+        frame.anchored = s.anchor !== null;
+        const node = collapse(frame);
+        builder.valueOf(node);
+        if (node.kind === 'mapping' || node.kind === 'sequence') node.children = null;
+        const parent = stack[stack.length - 1];
+        if (parent !== undefined) (parent.children ??= []).push(node);
       },
     });
   } catch (error) {
@@ -309,7 +390,7 @@ export function loadYaml(doc: SourceDoc, reporter: Reporter): Value | undefined 
     const node = unknownTag
       ? open
       : /cannot merge mappings/.test(reason)
-        ? open?.children[open.children.length - 1]
+        ? open?.children?.[open.children.length - 1]
         : undefined;
     if (node !== undefined) at = Math.min(skipBlank(doc.text, node.start, at), doc.text.length);
     reporter.report(
@@ -321,7 +402,7 @@ export function loadYaml(doc: SourceDoc, reporter: Reporter): Value | undefined 
     );
     return undefined;
   }
-  const root = stack[0]?.children[0];
+  const root = stack[0]?.children?.[0];
   if (root === undefined) return null;
-  return new Builder(doc, reporter).build(root).value;
+  return builder.valueOf(root);
 }

@@ -1,64 +1,109 @@
 /**
  * Where every loaded YAML value came from. The loader turns YAML into plain JS values (so the
- * rest of the parser works on ordinary data) and records, per mapping and per sequence, the
- * offsets of its keys, values and items in this side table. Scalars have no identity, so their
- * place is asked of their parent: `valueLoc(parent, key)`.
+ * rest of the parser works on ordinary data) and records, on each mapping and sequence, the
+ * offsets of its keys, values and items. Scalars have no identity, so their place is asked of
+ * their parent: `valueLoc(parent, key)`.
+ *
+ * The record is kept under a non-enumerable symbol property of the object itself: invisible to
+ * `Object.keys`, `JSON.stringify`, spreads and deep equality, and several times cheaper than a
+ * WeakMap side table on large blueprints (which also burdened the garbage collector).
  */
 import type { Loc, SourceDoc } from './source-doc.js';
 
+/** Where a mapping or a sequence is. */
 interface ContainerLoc {
-  doc: SourceDoc;
-  start: number;
-  end: number;
-  /** Mapping: key → [keyStart, keyEnd, valueStart, valueEnd]. */
-  keys?: Map<string, readonly [number, number, number, number]>;
-  /** Sequence: item i spans items[2i] … items[2i+1]. */
-  items?: number[];
+  readonly doc: SourceDoc;
+  readonly start: number;
+  readonly end: number;
+  /** Mapping keys, in order; key i spans offsets[4i]…[4i+1], its value [4i+2]…[4i+3]. */
+  readonly keys?: readonly string[];
+  /** Sequence: item i spans offsets[2i] … offsets[2i+1]. */
+  readonly offsets: readonly number[];
+  /** Key → position in `keys`, built on the first lookup in a large mapping. */
+  index?: Map<string, number>;
 }
 
-const table = new WeakMap<object, ContainerLoc>();
+const LOC = Symbol('cairn.loc');
 
-/** Records where a mapping came from (used by the loader). */
+function setLoc(target: object, loc: ContainerLoc): void {
+  Object.defineProperty(target, LOC, { value: loc, configurable: true, writable: true });
+}
+
+function getLoc(target: unknown): ContainerLoc | undefined {
+  if (typeof target !== 'object' || target === null) return undefined;
+  return (target as { [LOC]?: ContainerLoc })[LOC];
+}
+
+/**
+ * Records where a mapping came from (used by the loader): `keys` in order, and for each four
+ * offsets in `offsets` (key start, key end, value start, value end).
+ */
 export function recordMap(
   map: object,
   doc: SourceDoc,
   range: readonly [number, number],
-  keys: Map<string, readonly [number, number, number, number]>,
+  keys: readonly string[],
+  offsets: readonly number[],
 ): void {
-  table.set(map, { doc, start: range[0], end: range[1], keys });
+  setLoc(map, { doc, start: range[0], end: range[1], keys, offsets });
 }
 
-/** Records where a sequence came from (used by the loader). */
+/** Records where a sequence came from (used by the loader): two offsets per item. */
 export function recordSeq(
   seq: object,
   doc: SourceDoc,
   range: readonly [number, number],
-  items: number[],
+  offsets: readonly number[],
 ): void {
-  table.set(seq, { doc, start: range[0], end: range[1], items });
+  setLoc(seq, { doc, start: range[0], end: range[1], offsets });
 }
 
 /** Copies the location record of `from` onto `to` (for values rebuilt from loaded ones). */
 export function copyLoc(from: object, to: object): void {
-  const loc = table.get(from);
-  if (loc !== undefined) table.set(to, loc);
+  const loc = getLoc(from);
+  if (loc !== undefined) setLoc(to, loc);
+}
+
+function keyIndex(loc: ContainerLoc, key: string): number {
+  const keys = loc.keys;
+  if (keys === undefined) return -1;
+  if (keys.length <= 8) return keys.indexOf(key);
+  if (loc.index === undefined) {
+    loc.index = new Map();
+    keys.forEach((k, i) => loc.index?.set(k, i));
+  }
+  return loc.index.get(key) ?? -1;
 }
 
 /** Where a loaded mapping or sequence is, if it was loaded from YAML. */
 export function locOf(value: unknown): Loc | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const loc = table.get(value);
+  const loc = getLoc(value);
   return loc && { doc: loc.doc, start: loc.start, end: loc.end };
+}
+
+/**
+ * The four offsets of `key` in a loaded mapping: key start and end, value start and end (used by
+ * the loader to merge `<<` entries with their positions).
+ */
+export function keyOffsets(
+  map: unknown,
+  key: string,
+): readonly [number, number, number, number] | undefined {
+  const loc = getLoc(map);
+  if (loc === undefined) return undefined;
+  const i = keyIndex(loc, key);
+  if (i < 0) return undefined;
+  const o = loc.offsets;
+  return [o[4 * i] ?? 0, o[4 * i + 1] ?? 0, o[4 * i + 2] ?? 0, o[4 * i + 3] ?? 0];
 }
 
 /** Where the key `key` of a loaded mapping is; falls back to the mapping itself. */
 export function keyLoc(map: unknown, key: string): Loc | undefined {
-  if (typeof map !== 'object' || map === null) return undefined;
-  const loc = table.get(map);
+  const loc = getLoc(map);
   if (loc === undefined) return undefined;
-  const entry = loc.keys?.get(key);
-  if (entry === undefined) return { doc: loc.doc, start: loc.start, end: loc.end };
-  return { doc: loc.doc, start: entry[0], end: entry[1] };
+  const i = keyIndex(loc, key);
+  if (i < 0) return { doc: loc.doc, start: loc.start, end: loc.end };
+  return { doc: loc.doc, start: loc.offsets[4 * i] ?? 0, end: loc.offsets[4 * i + 1] ?? 0 };
 }
 
 /**
@@ -66,21 +111,20 @@ export function keyLoc(map: unknown, key: string): Loc | undefined {
  * then to the container.
  */
 export function valueLoc(container: unknown, key: string | number): Loc | undefined {
-  if (typeof container !== 'object' || container === null) return undefined;
-  const loc = table.get(container);
+  const loc = getLoc(container);
   if (loc === undefined) return undefined;
+  const o = loc.offsets;
   if (typeof key === 'number') {
-    const items = loc.items;
-    const start = items?.[key * 2];
-    const end = items?.[key * 2 + 1];
-    if (start === undefined || end === undefined) {
+    const start = o[key * 2];
+    const end = o[key * 2 + 1];
+    if (start === undefined || end === undefined)
       return { doc: loc.doc, start: loc.start, end: loc.end };
-    }
     return { doc: loc.doc, start, end };
   }
-  const entry = loc.keys?.get(key);
-  if (entry === undefined) return { doc: loc.doc, start: loc.start, end: loc.end };
+  const i = keyIndex(loc, key);
+  if (i < 0) return { doc: loc.doc, start: loc.start, end: loc.end };
+  const [ks, ke, vs, ve] = [o[4 * i] ?? 0, o[4 * i + 1] ?? 0, o[4 * i + 2] ?? 0, o[4 * i + 3] ?? 0];
   // A key with no value (`key:`) has an empty value range; point at the key instead.
-  if (entry[3] <= entry[2]) return { doc: loc.doc, start: entry[0], end: entry[1] };
-  return { doc: loc.doc, start: entry[2], end: entry[3] };
+  if (ve <= vs) return { doc: loc.doc, start: ks, end: ke };
+  return { doc: loc.doc, start: vs, end: ve };
 }

@@ -106,9 +106,9 @@ export function checkValue(
     expanding: [...expanding, { type: dataType.name, value, derived }],
     namespace: dataType.element.namespace,
     path,
-    missingAt: valueLoc(container, key),
+    missingAt: () => valueLoc(container, key),
     derived: isMap(derived) ? derived : undefined,
-    kindWord: `data type '${dataType.name}'`,
+    kindWord: dataType.word,
   });
 }
 
@@ -116,7 +116,7 @@ export function checkValue(
 export interface PropertiesOptions extends CheckOptions {
   readonly path: readonly string[];
   /** Where to report missing properties. */
-  readonly missingAt: Loc | undefined;
+  readonly missingAt: Loc | undefined | (() => Loc | undefined);
   /** Values laid between the schema defaults and the given values. */
   readonly derived?: ValueMap | undefined;
   /** What declares the schema, for messages: `node type 'x'`. */
@@ -157,7 +157,7 @@ export function checkProperties(
         `'use_external_resource' of ${options.owner} must be a plain boolean; intrinsic functions are not allowed there.`,
         has(values, 'use_external_resource')
           ? valueLoc(values, 'use_external_resource')
-          : options.missingAt,
+          : placeOf(options.missingAt),
       );
     } else {
       external = v !== undefined && v !== null && v !== false && v !== 0 && v !== '';
@@ -182,9 +182,19 @@ export function checkProperties(
         reporter.report(
           'DSL_MISSING_PROPERTY',
           `${capitalize(options.owner)} gives no value for the required property '${pathText([...options.path, name])}' of ${options.kindWord}, which has no default.`,
-          options.missingAt,
+          placeOf(options.missingAt),
         );
       }
+      continue;
+    }
+    // Most properties are untyped or of a primitive type that fits: no need to go further.
+    const type = def.type;
+    if (
+      type === undefined ||
+      ((PRIMITIVE_TYPES.has(type) || OBJECT_TYPES.has(type)) && fitsPrimitive(value, type)) ||
+      isFunctionCall(value)
+    ) {
+      out[name] = value;
       continue;
     }
     const key = container === def.def ? 'default' : name;
@@ -199,6 +209,11 @@ export function checkProperties(
     );
   }
   return out;
+}
+
+/** A location given directly or computed on demand (only when a problem is reported). */
+function placeOf(at: Loc | undefined | (() => Loc | undefined)): Loc | undefined {
+  return typeof at === 'function' ? at() : at;
 }
 
 function capitalize(text: string): string {

@@ -6,7 +6,7 @@
 import { checkFields, type FieldSpec } from '../shape/check-fields.js';
 import { keyLoc, valueLoc } from '../source/locations.js';
 import type { Loc } from '../source/source-doc.js';
-import { isMap, kindOf, show, type Value, type ValueMap } from '../util/value.js';
+import { dict, isMap, kindOf, show, type Value, type ValueMap } from '../util/value.js';
 import type { AnalysisContext } from './context.js';
 import { parseSchema, type PropertyDef } from './schema.js';
 
@@ -122,7 +122,7 @@ function parseOperation(
   const at = keyLoc(ops, opName);
   const base = {
     inputSchema: new Map<string, PropertyDef>(),
-    inputValues: Object.create(null) as ValueMap,
+    inputValues: dict<Value>(),
     executor: undefined,
     maxRetries: undefined,
     retryInterval: undefined,
@@ -235,42 +235,6 @@ export interface MergedOp {
   readonly source: OpDef;
 }
 
-/**
- * Merges template interfaces over type interfaces (spec §1.4) and returns the merged operations
- * per interface. NO-OPs are returned as `undefined` so short names can still be counted.
- */
-export function mergeTemplateInterfaces(
-  typeIfaces: Interfaces,
-  templateIfaces: Interfaces,
-  owner: string,
-  ctx: AnalysisContext,
-  /** Where the template is written: inputs missing from operations it does not mention go there. */
-  ownerAt?: Loc,
-): Map<string, Map<string, MergedOp | undefined>> {
-  const out = new Map<string, Map<string, MergedOp | undefined>>();
-  const names = new Set([...typeIfaces.keys(), ...templateIfaces.keys()]);
-  for (const ifaceName of names) {
-    const typeOps = typeIfaces.get(ifaceName) ?? new Map<string, OpDef>();
-    const tmplOps = templateIfaces.get(ifaceName) ?? new Map<string, OpDef>();
-    const merged = new Map<string, MergedOp | undefined>();
-    for (const opName of new Set([...typeOps.keys(), ...tmplOps.keys()])) {
-      merged.set(
-        opName,
-        mergeOne(
-          typeOps.get(opName),
-          tmplOps.get(opName),
-          `${ifaceName}.${opName}`,
-          owner,
-          ctx,
-          ownerAt,
-        ),
-      );
-    }
-    out.set(ifaceName, merged);
-  }
-  return out;
-}
-
 function fromType(
   op: OpDef,
   owner: string,
@@ -280,7 +244,7 @@ function fromType(
   givenOp?: OpDef,
   ownerAt?: Loc,
 ): MergedOp {
-  const inputs = Object.create(null) as ValueMap;
+  const inputs = dict<Value>();
   const origins = new Map<string, { container: object; namespace: string | undefined }>();
   const types = new Map<string, string>();
   for (const [name, def] of op.inputSchema) {
@@ -340,14 +304,26 @@ function fromTemplate(op: OpDef): MergedOp {
   };
 }
 
-function mergeOne(
-  typeOp: OpDef | undefined,
-  tmplOp: OpDef | undefined,
-  fullName: string,
-  owner: string,
+/** Where an operation is merged: its full name, its owner (for messages) and where the owner is. */
+export interface MergeSite {
+  readonly fullName: string;
+  readonly owner: string;
+  /** Where the template is written: inputs missing from operations it does not mention go there. */
+  readonly ownerAt: Loc | undefined;
+}
+
+/**
+ * Merges a template's operation over its type's (spec §1.4): a template operation without an
+ * implementation keeps the type's, with its inputs checked against the type's input schema; a
+ * different implementation replaces the type's operation; `{}` turns it off. Undefined is a NO-OP.
+ */
+export function mergeOperation(
+  ops: { readonly typeOp: OpDef | undefined; readonly tmplOp: OpDef | undefined },
+  site: MergeSite,
   ctx: AnalysisContext,
-  ownerAt: Loc | undefined,
 ): MergedOp | undefined {
+  const { typeOp, tmplOp } = ops;
+  const { fullName, owner, ownerAt } = site;
   if (typeOp === undefined) {
     if (tmplOp === undefined || tmplOp.implementation === '') return undefined;
     return fromTemplate(tmplOp);

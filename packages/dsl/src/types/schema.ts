@@ -6,7 +6,7 @@
 import { checkFields, type FieldSpec } from '../shape/check-fields.js';
 import { keyLoc, valueLoc } from '../source/locations.js';
 import type { Loc } from '../source/source-doc.js';
-import { isMap, kindOf, type Value, type ValueMap } from '../util/value.js';
+import { dict, isMap, kindOf, type Value, type ValueMap } from '../util/value.js';
 import type { AnalysisContext } from './context.js';
 import { parseConstraints, type Constraint } from './constraints.js';
 import { OBJECT_TYPES, PRIMITIVE_TYPES } from './primitive-types.js';
@@ -174,7 +174,7 @@ export function parsePropertyDef(
     name,
     type,
     hasDefault: 'default' in raw || implicitDefault,
-    default: implicitDefault ? (Object.create(null) as ValueMap) : (raw.default ?? null),
+    default: implicitDefault ? dict<Value>() : (raw.default ?? null),
     required,
     description,
     constraints,

@@ -10,7 +10,7 @@ import { keyLoc, valueLoc } from '../source/locations.js';
 import type { Loc } from '../source/source-doc.js';
 import { didYouMean } from '../util/suggest.js';
 import { LATEST_DSL_VERSION } from '../util/dsl-version.js';
-import { isMap, kindOf, type Value } from '../util/value.js';
+import { dict, isMap, kindOf, type Value } from '../util/value.js';
 import type { AnalysisContext } from './context.js';
 import { mergeTypeInterfaces, parseInterfaces, type Interfaces } from './operations.js';
 import { parseSchema, type PropertyDef } from './schema.js';
@@ -41,6 +41,8 @@ export interface RelationshipTypeInfo {
 /** A resolved data type. */
 export interface DataTypeInfo {
   readonly name: string;
+  /** For messages: `data type 'name'`. */
+  readonly word: string;
   readonly element: Element;
   readonly hierarchy: readonly string[];
   readonly properties: ReadonlyMap<string, PropertyDef>;
@@ -257,6 +259,7 @@ export class TypeRegistry {
       const p = parent;
       return {
         name: element.name,
+        word: `data type '${element.name}'`,
         element,
         hierarchy: [...(p?.hierarchy ?? []), element.name],
         properties: this.mergeProperties(p?.properties, own),
@@ -309,7 +312,7 @@ export class TypeRegistry {
         base.hasDefault &&
         isMap(base.default)
       ) {
-        const merged = Object.create(null) as Record<string, Value>;
+        const merged = dict<Value>();
         for (const k of Object.keys(base.default)) merged[k] = base.default[k] as Value;
         if (def.hasDefault && isMap(def.default)) {
           for (const k of Object.keys(def.default)) merged[k] = def.default[k] as Value;
@@ -377,7 +380,7 @@ export class TypeRegistry {
       cache.set(element.name, FAILED);
       return undefined;
     }
-    const map = raw ?? (Object.create(null) as Record<string, Value>);
+    const map = raw ?? dict<Value>();
     const fields =
       kind === 'node'
         ? NODE_TYPE_FIELDS

@@ -24,10 +24,8 @@ export function isDslVersion(value: unknown): value is DslVersion {
 
 /** The position of a version in {@link DSL_VERSIONS}. */
 export function versionRank(version: DslVersion | DslMinor): number {
-  const short = version.startsWith('cloudify_dsl_')
-    ? version.slice('cloudify_dsl_'.length)
-    : version;
-  return Number(short.split('_')[1] ?? 0);
+  // The minor number is the last character of every supported version ('1_3', 'cloudify_dsl_1_3').
+  return version.charCodeAt(version.length - 1) - 48;
 }
 
 /** True when `version` is `minimum` or newer. */

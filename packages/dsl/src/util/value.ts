@@ -14,9 +14,20 @@ export function isMap(value: unknown): value is ValueMap {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** A fresh mapping without a prototype, so user keys such as `__proto__` are ordinary keys. */
+/**
+ * The class of every mapping Cairn builds from user data. Its prototype has no prototype, so
+ * keys such as `__proto__`, `constructor` or `toString` are ordinary keys and never inherited;
+ * unlike `Object.create(null)` objects (which V8 keeps as hash tables, four times larger and
+ * slower), its instances are ordinary fast objects.
+ */
+function Dict(): void {
+  // An empty constructor: instances start with no properties.
+}
+Dict.prototype = Object.create(null) as object;
+
+/** A fresh mapping whose keys are only its own, so user keys such as `__proto__` are ordinary. */
 export function dict<T>(): Record<string, T> {
-  return Object.create(null) as Record<string, T>;
+  return new (Dict as unknown as new () => Record<string, T>)();
 }
 
 /** Own-key lookup that is safe on any object. */
