@@ -37,10 +37,15 @@ export function formatDiagnostic(d: Diagnostic, options: FormatOptions = {}): st
   const head = `${style.bold(where)}  ${sev}  ${style.dim(d.code)}  ${d.message}`;
   const text = d.file === '' ? undefined : options.sources?.[d.file];
   if (text === undefined || d.line < 1) return head;
-  return `${head}\n${codeFrame(text, d, options.contextLines ?? 2, style)}`;
+  return `${head}\n${codeFrame(text, d, { context: options.contextLines ?? 2, style })}`;
 }
 
-function codeFrame(text: string, d: Diagnostic, context: number, style: FormatStyle): string {
+function codeFrame(
+  text: string,
+  d: Diagnostic,
+  options: { readonly context: number; readonly style: FormatStyle },
+): string {
+  const { context, style } = options;
   const lines = text.split(/\r?\n/);
   const first = Math.max(1, d.line - context);
   const last = Math.min(lines.length, d.line);

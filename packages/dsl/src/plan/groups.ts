@@ -46,12 +46,11 @@ interface GroupInfo {
 /** Builds groups, policies and scaling groups, and checks them against the nodes. */
 export function buildGroups(builds: readonly NodeBuild[], ctx: PlanContext): GroupsResult {
   const nodes = new Map(builds.map((b) => [b.node.id, b]));
-  const templates = ctx.composed.sections.node_templates;
   const groupTable = ctx.composed.sections.groups;
   const infos = new Map<string, GroupInfo>();
   const groups = dict<PlanGroup>();
   for (const element of groupTable.values()) {
-    const info = buildGroup(element, templates, groupTable, ctx);
+    const info = buildGroup(element, ctx);
     if (info === undefined) continue;
     infos.set(element.name, info);
     const group: { members: string[]; policies?: Record<string, PlanValue> } = {
@@ -77,16 +76,13 @@ export function buildGroups(builds: readonly NodeBuild[], ctx: PlanContext): Gro
       };
     }
   }
-  validateScalingGroups(scalingGroups, infos, nodes, ctx);
+  validateScalingGroups({ scalingGroups, infos, nodes }, ctx);
   return { groups, policies, scalingGroups };
 }
 
-function buildGroup(
-  element: Element,
-  templates: ReadonlyMap<string, Element>,
-  groupTable: ReadonlyMap<string, Element>,
-  ctx: PlanContext,
-): GroupInfo | undefined {
+function buildGroup(element: Element, ctx: PlanContext): GroupInfo | undefined {
+  const templates = ctx.composed.sections.node_templates;
+  const groupTable = ctx.composed.sections.groups;
   const raw = element.value;
   const what = `group '${element.name}'`;
   const at = keyLoc(element.section, element.localName);
@@ -199,11 +195,13 @@ function checkGroupPolicies(
       } else if (isMap(typeElement.value)) {
         const schema = parseSchema(
           typeElement.value.properties,
-          typeElement.value,
-          'properties',
-          'property',
-          `policy type '${typeElement.name}'`,
-          typeElement.namespace,
+          {
+            container: typeElement.value,
+            key: 'properties',
+            kind: 'property',
+            owner: `policy type '${typeElement.name}'`,
+            namespace: typeElement.namespace,
+          },
           ctx,
         );
         checkProperties(isMap(policy.properties) ? policy.properties : undefined, schema, {
@@ -300,11 +298,14 @@ function buildPolicy(
 }
 
 function validateScalingGroups(
-  scalingGroups: Record<string, PlanScalingGroup>,
-  infos: ReadonlyMap<string, GroupInfo>,
-  nodes: ReadonlyMap<string, NodeBuild>,
+  built: {
+    readonly scalingGroups: Record<string, PlanScalingGroup>;
+    readonly infos: ReadonlyMap<string, GroupInfo>;
+    readonly nodes: ReadonlyMap<string, NodeBuild>;
+  },
   ctx: PlanContext,
 ): void {
+  const { scalingGroups, infos, nodes } = built;
   const parentOf = new Map<string, string>();
   // Membership: each member (node or group) directly in one scaling group only.
   for (const [group, sg] of Object.entries(scalingGroups)) {

@@ -75,37 +75,54 @@ export function checkInputLikeDef(def: PropertyDef, owner: string, ctx: PlanCont
     );
   }
   if (!def.hasDefault || def.default === null || def.def === undefined) return;
-  checkGivenValue(def, def.default, def.def, 'default', owner, ctx);
+  checkGivenValue(
+    def,
+    { value: def.default, container: def.def, key: 'default', owner: owner },
+    ctx,
+  );
 }
 
 /** Checks a value given for an input-like schema: its type, item type and constraints. */
 export function checkGivenValue(
   def: PropertyDef,
-  value: Value,
-  container: object,
-  key: string,
-  owner: string,
+  given: {
+    readonly value: Value;
+    /** Where the value is written, for locations. */
+    readonly container: object;
+    readonly key: string;
+    /** For messages: `input 'port'`. */
+    readonly owner: string;
+  },
   ctx: PlanContext,
 ): void {
+  const { value, container, key, owner } = given;
   if (isFunctionCall(value)) return;
   const before = ctx.reporter.errors;
-  checkValue(value, def.type, container, key, [], {
-    ctx,
-    registry: ctx.registry,
-    namespace: def.namespace,
-    owner,
-    requireAll: true,
-  });
+  checkValue(
+    value,
+    { type: def.type, container: container, key: key, path: [] },
+    {
+      ctx,
+      registry: ctx.registry,
+      namespace: def.namespace,
+      owner,
+      requireAll: true,
+    },
+  );
   if (ctx.reporter.errors !== before) return;
   if (def.itemType !== undefined && Array.isArray(value)) {
     value.forEach((item, i) =>
-      checkValue(item, def.itemType, value, i, [`[${i}]`], {
-        ctx,
-        registry: ctx.registry,
-        namespace: def.namespace,
-        owner,
-        requireAll: true,
-      }),
+      checkValue(
+        item,
+        { type: def.itemType, container: value, key: i, path: [`[${i}]`] },
+        {
+          ctx,
+          registry: ctx.registry,
+          namespace: def.namespace,
+          owner,
+          requireAll: true,
+        },
+      ),
     );
   }
   if (containsFunction(value)) return;
@@ -128,11 +145,8 @@ export function buildInputs(ctx: PlanContext): Record<string, PlanInput> {
   for (const element of ctx.composed.sections.inputs.values()) {
     const owner = `input '${element.name}'`;
     const def = parsePropertyDef(
-      element.section,
-      element.localName,
-      'input',
-      owner,
-      element.namespace,
+      { schema: element.section, name: element.localName },
+      { kind: 'input', owner: owner, namespace: element.namespace },
       ctx,
     );
     if (def === undefined) continue;

@@ -138,11 +138,13 @@ function buildNode(element: Element, ctx: PlanContext): NodeBuild | undefined {
   }
   const templateIfaces = parseInterfaces(
     ok.has('interfaces') ? raw.interfaces : undefined,
-    raw,
-    'interfaces',
-    'template',
-    what,
-    element.namespace,
+    {
+      container: raw,
+      key: 'interfaces',
+      level: 'template',
+      owner: what,
+      namespace: element.namespace,
+    },
     ctx,
   );
   const operations = buildOperationTable(
@@ -150,7 +152,7 @@ function buildNode(element: Element, ctx: PlanContext): NodeBuild | undefined {
     { element, scope, owner: what, at, typeKey: `node:${type.name}` },
     ctx,
   );
-  const scalable = buildScalable(raw, ok, { what, scope }, ctx);
+  const scalable = buildScalable({ raw, ok }, { what, scope }, ctx);
   const node: Mutable<PlanNode> = {
     id: element.name,
     name: element.name,
@@ -253,11 +255,11 @@ export function readScalableProperties(
 }
 
 function buildScalable(
-  raw: ValueMap,
-  ok: Set<string>,
+  template: { readonly raw: ValueMap; readonly ok: Set<string> },
   owner: { readonly what: string; readonly scope: FunctionScope },
   ctx: PlanContext,
 ): PlanScalableProperties {
+  const { raw, ok } = template;
   const what = owner.what;
   const capabilities =
     ok.has('capabilities') && isMap(raw.capabilities) ? raw.capabilities : undefined;
@@ -336,7 +338,7 @@ function buildRelationships(
   let containedIn: Loc | undefined;
   for (const { list, namespace } of lists) {
     list.forEach((entry, index) => {
-      const rel = buildRelationship(build, entry, list, index, namespace, byName, ctx);
+      const rel = buildRelationship(build, { entry, list, index, namespace }, { byName, ctx });
       if (rel === undefined) return;
       const isContained = rel.type_hierarchy.includes(CONTAINED_IN);
       const loc = isMap(entry) ? valueLoc(entry, 'target') : valueLoc(list, index);
@@ -361,13 +363,18 @@ function buildRelationships(
 
 function buildRelationship(
   build: NodeBuild,
-  entry: Value,
-  list: Value[],
-  index: number,
-  namespace: string | undefined,
-  byName: Map<string, NodeBuild>,
-  ctx: PlanContext,
+  written: {
+    /** The relationship as written, the list holding it and its index there. */
+    readonly entry: Value;
+    readonly list: Value[];
+    readonly index: number;
+    /** The namespace of the file the relationship is written in. */
+    readonly namespace: string | undefined;
+  },
+  env: { readonly byName: Map<string, NodeBuild>; readonly ctx: PlanContext },
 ): PlanRelationship | undefined {
+  const { entry, list, index, namespace } = written;
+  const { byName, ctx } = env;
   const source = build.element.name;
   const what = `relationship ${index + 1} of node template '${source}'`;
   if (!isMap(entry)) {
@@ -468,25 +475,33 @@ function buildRelationship(
     );
   }
   if (relType.hierarchy.includes(LIFECYCLE_OPERATION)) {
-    checkLifecycleOperation(properties.operation, given, byName.get(target), owner, entry, ctx);
+    checkLifecycleOperation(
+      { operation: properties.operation, given, entry, owner },
+      byName.get(target),
+      ctx,
+    );
   }
   const element = build.element;
   const sourceIfaces = parseInterfaces(
     ok.has('source_interfaces') ? entry.source_interfaces : undefined,
-    entry,
-    'source_interfaces',
-    'template',
-    owner,
-    namespace,
+    {
+      container: entry,
+      key: 'source_interfaces',
+      level: 'template',
+      owner: owner,
+      namespace: namespace,
+    },
     ctx,
   );
   const targetIfaces = parseInterfaces(
     ok.has('target_interfaces') ? entry.target_interfaces : undefined,
-    entry,
-    'target_interfaces',
-    'template',
-    owner,
-    namespace,
+    {
+      container: entry,
+      key: 'target_interfaces',
+      level: 'template',
+      owner: owner,
+      namespace: namespace,
+    },
     ctx,
   );
   const at = valueLoc(list, index);
@@ -511,13 +526,17 @@ function buildRelationship(
 }
 
 function checkLifecycleOperation(
-  operation: PlanValue | undefined,
-  given: ValueMap | undefined,
+  relationship: {
+    /** The `operation` property, as given or defaulted. */
+    readonly operation: PlanValue | undefined;
+    readonly given: ValueMap | undefined;
+    readonly entry: ValueMap;
+    readonly owner: string;
+  },
   target: NodeBuild | undefined,
-  owner: string,
-  entry: ValueMap,
   ctx: PlanContext,
 ): void {
+  const { operation, given, entry, owner } = relationship;
   if (typeof operation !== 'string' || target === undefined) return;
   const lifecycle = target.type.interfaces.get('cloudify.interfaces.lifecycle');
   const short = operation.replace(/^cloudify\.interfaces\.lifecycle\./, '');

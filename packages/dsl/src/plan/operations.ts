@@ -42,12 +42,18 @@ function looksLikePath(text: string): boolean {
 /** Resolves an implementation string to a plugin mapping or a script. */
 export function resolveImplementation(
   implementation: string,
-  namespace: string | undefined,
-  file: LoadedFile,
-  what: string,
-  loc: Loc | undefined,
+  site: {
+    /** The namespace its plugin name is resolved in. */
+    readonly namespace: string | undefined;
+    /** The file that declares it (scripts are found relative to its blueprint). */
+    readonly file: LoadedFile;
+    /** For messages: `operation 'x' of node template 'y'`. */
+    readonly what: string;
+    readonly loc: Loc | undefined;
+  },
   ctx: PlanContext,
 ): Resolved {
+  const { namespace, file, what, loc } = site;
   const names = [...ctx.plugins.keys()];
   const matches = (candidate: string): string[] =>
     names.filter((p) => candidate.startsWith(`${p}.`));
@@ -106,13 +112,19 @@ export function resolveImplementation(
 
 /** Builds a plan operation from a merged operation; undefined when it cannot be resolved. */
 export function buildOperation(
-  fullName: string,
   merged: MergedOp,
-  element: Element,
-  scope: FunctionScope,
-  what: string,
+  site: {
+    readonly fullName: string;
+    /** The template whose operation this is. */
+    readonly element: Element;
+    /** How functions in its inputs are resolved. */
+    readonly scope: FunctionScope;
+    /** For messages. */
+    readonly what: string;
+  },
   ctx: PlanContext,
 ): PlanOperation | undefined {
+  const { fullName, element, scope, what } = site;
   const source = merged.source;
   const implLoc =
     typeof (source.container as Record<string, Value>)[source.key] === 'string'
@@ -120,10 +132,7 @@ export function buildOperation(
       : valueLoc((source.container as Record<string, Value>)[source.key], 'implementation');
   const resolved = resolveImplementation(
     merged.implementation,
-    merged.namespace,
-    element.file,
-    what,
-    implLoc,
+    { namespace: merged.namespace, file: element.file, what: what, loc: implLoc },
     ctx,
   );
   if (resolved.kind === 'error') return undefined;
@@ -235,19 +244,25 @@ function assemble(
 }
 
 function buildOne(
-  ops: { readonly typeOp: OpDef | undefined; readonly tmplOp: OpDef | undefined },
-  fullName: string,
+  ops: {
+    readonly typeOp: OpDef | undefined;
+    readonly tmplOp: OpDef | undefined;
+    readonly fullName: string;
+  },
   site: OperationSite,
   ctx: PlanContext,
 ): PlanOperation | undefined {
+  const fullName = ops.fullName;
   const merged = mergeOperation(ops, { fullName, owner: site.owner, ownerAt: site.at }, ctx);
   if (merged === undefined) return undefined;
   return buildOperation(
-    fullName,
     merged,
-    site.element,
-    site.scope,
-    `operation '${fullName}' of ${site.owner}`,
+    {
+      fullName: fullName,
+      element: site.element,
+      scope: site.scope,
+      what: `operation '${fullName}' of ${site.owner}`,
+    },
     ctx,
   );
 }
@@ -286,8 +301,7 @@ function typeOperations(
     const scan = { ...ctx.scan, reporter: aside, propertyRefs: [], inputRefs: undefined };
     const quiet: PlanContext = { ...ctx, reporter: aside, scan };
     const op = buildOne(
-      { typeOp: typeIfaces.get(iface)?.get(name), tmplOp: undefined },
-      fullName,
+      { typeOp: typeIfaces.get(iface)?.get(name), tmplOp: undefined, fullName },
       anyTemplate,
       quiet,
     );
@@ -317,11 +331,11 @@ const OWNER_MARK = '\u0000owner';
 
 /** Registers, for one template, the `get_property` references of a shared operation. */
 function registerRefs(
-  fromType: TypeOperations,
-  fullName: string,
+  shared: { readonly fromType: TypeOperations; readonly fullName: string },
   site: OperationSite,
   ctx: PlanContext,
 ): void {
+  const { fromType, fullName } = shared;
   for (const ref of fromType.refs.get(fullName) ?? []) {
     const node =
       ref.node === SELF_MARK
@@ -344,26 +358,29 @@ function registerRefs(
  * operation the type does not have (short names must then be counted again).
  */
 function patchTable(
-  fromType: TypeOperations,
-  table: Readonly<Record<string, PlanOperation>>,
-  ifaces: { readonly type: Interfaces; readonly template: Interfaces },
-  site: OperationSite,
+  fromType: TypeOperations & { readonly table: Readonly<Record<string, PlanOperation>> },
+  target: {
+    readonly ifaces: { readonly type: Interfaces; readonly template: Interfaces };
+    readonly site: OperationSite;
+  },
   ctx: PlanContext,
 ): Record<string, PlanOperation> | undefined {
+  const { ifaces, site } = target;
+  const table = fromType.table;
   for (const [iface, name] of operationNames(ifaces.template)) {
     if (!fromType.ops.has(`${iface}.${name}`)) return undefined;
   }
   for (const fullName of fromType.refs.keys()) {
     const dot = fullName.lastIndexOf('.');
     if (ifaces.template.get(fullName.slice(0, dot))?.has(fullName.slice(dot + 1)) !== true) {
-      registerRefs(fromType, fullName, site, ctx);
+      registerRefs({ fromType, fullName }, site, ctx);
     }
   }
   const changed = new Map<string, PlanOperation | undefined>();
   for (const [iface, name] of operationNames(ifaces.template)) {
     const fullName = `${iface}.${name}`;
     const tmplOp = ifaces.template.get(iface)?.get(name);
-    const op = buildOne({ typeOp: ifaces.type.get(iface)?.get(name), tmplOp }, fullName, site, ctx);
+    const op = buildOne({ typeOp: ifaces.type.get(iface)?.get(name), tmplOp, fullName }, site, ctx);
     changed.set(fullName, op);
     if (fromType.uniqueShort.has(name)) changed.set(name, op);
   }
@@ -387,10 +404,10 @@ export function buildOperationTable(
   const fromType = typeOperations(ifaces.type, site, ctx);
   if (fromType.table !== undefined) {
     if (ifaces.template.size === 0) {
-      for (const fullName of fromType.refs.keys()) registerRefs(fromType, fullName, site, ctx);
+      for (const fullName of fromType.refs.keys()) registerRefs({ fromType, fullName }, site, ctx);
       return fromType.table;
     }
-    const patched = patchTable(fromType, fromType.table, ifaces, site, ctx);
+    const patched = patchTable({ ...fromType, table: fromType.table }, { ifaces, site }, ctx);
     if (patched !== undefined) return patched;
   }
   const names: (readonly [string, string])[] = [...operationNames(ifaces.type)];
@@ -405,12 +422,12 @@ export function buildOperationTable(
     const cached = fromType.ops.get(fullName);
     if (tmplOp === undefined && cached !== 'per-template') {
       built.set(fullName, cached);
-      registerRefs(fromType, fullName, site, ctx);
+      registerRefs({ fromType, fullName }, site, ctx);
       continue;
     }
     built.set(
       fullName,
-      buildOne({ typeOp: ifaces.type.get(iface)?.get(name), tmplOp }, fullName, site, ctx),
+      buildOne({ typeOp: ifaces.type.get(iface)?.get(name), tmplOp, fullName }, site, ctx),
     );
   }
   return assemble(names, (full) => built.get(full));

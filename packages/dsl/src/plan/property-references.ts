@@ -25,7 +25,10 @@ export function checkPropertyReferences(
   ctx: PlanContext,
 ): void {
   for (const ref of ctx.scan.propertyRefs) {
-    const outcome = follow(ref.node, ref.path, nodes, new Set(), true);
+    const outcome = follow(
+      { node: ref.node, path: ref.path, own: true },
+      { nodes, seen: new Set() },
+    );
     if (!outcome.ok)
       ctx.reporter.report(
         outcome.code,
@@ -36,13 +39,16 @@ export function checkPropertyReferences(
 }
 
 function follow(
-  nodeName: string,
-  path: readonly (string | number)[],
-  nodes: ReadonlyMap<string, PlanNode>,
-  seen: Set<string>,
-  /** True while `path` is the one the reference wrote (no get_property followed yet). */
-  own: boolean,
+  ref: {
+    readonly node: string;
+    readonly path: readonly (string | number)[];
+    /** True while `path` is the one the reference wrote (no get_property followed yet). */
+    readonly own: boolean;
+  },
+  state: { readonly nodes: ReadonlyMap<string, PlanNode>; readonly seen: Set<string> },
 ): Outcome {
+  const { node: nodeName, path, own } = ref;
+  const { nodes, seen } = state;
   const node = nodes.get(nodeName);
   if (node === undefined) return { ok: true }; // reported where the node is named
   const key = `${nodeName}\u0000${path.join('\u0000')}`;
@@ -76,7 +82,10 @@ function follow(
         !targetPath.every((p) => typeof p === 'string' || typeof p === 'number')
       )
         return { ok: true };
-      return follow(resolved, [...targetPath, ...rest.slice(i)], nodes, seen, false);
+      return follow(
+        { node: resolved, path: [...targetPath, ...rest.slice(i)], own: false },
+        { nodes, seen },
+      );
     }
     if (i === rest.length) return { ok: true };
     const step = rest[i] as string | number;

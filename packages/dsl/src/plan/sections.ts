@@ -61,11 +61,13 @@ export function buildWorkflows(planCtx: PlanContext): Record<string, PlanWorkflo
     const schema: Map<string, PropertyDef> = ok.has('parameters')
       ? parseSchema(
           raw.parameters,
-          raw,
-          'parameters',
-          'parameter',
-          `the ${what}`,
-          element.namespace,
+          {
+            container: raw,
+            key: 'parameters',
+            kind: 'parameter',
+            owner: `the ${what}`,
+            namespace: element.namespace,
+          },
           ctx,
         )
       : new Map<string, PropertyDef>();
@@ -88,10 +90,7 @@ export function buildWorkflows(planCtx: PlanContext): Record<string, PlanWorkflo
     }
     const resolved = resolveImplementation(
       raw.mapping,
-      element.namespace,
-      element.file,
-      `the ${what}`,
-      mappingLoc,
+      { namespace: element.namespace, file: element.file, what: `the ${what}`, loc: mappingLoc },
       ctx,
     );
     if (resolved.kind === 'error') continue;

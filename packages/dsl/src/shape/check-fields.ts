@@ -141,23 +141,6 @@ export function checkFields(
   return ok;
 }
 
-/** Checks that a definition is a mapping; reports `DSL_WRONG_TYPE` at `container[key]` if not. */
-export function expectMap(
-  value: Value | undefined,
-  container: object,
-  key: string | number,
-  what: string,
-  reporter: Reporter,
-): value is ValueMap {
-  if (isMap(value)) return true;
-  reporter.report(
-    'DSL_WRONG_TYPE',
-    `${capitalize(what)} must be a mapping, not ${kindOf(value)}.`,
-    valueLoc(container, key),
-  );
-  return false;
-}
-
 /** First letter upper-case. */
 export function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);

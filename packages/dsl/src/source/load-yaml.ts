@@ -158,7 +158,7 @@ class Builder {
       offsets[2 * i + 1] = Math.max(s, this.trimEnd(s, child.end));
     }
     const [s, e] = this.range(frame);
-    recordSeq(items, this.doc, [s, e], offsets);
+    recordSeq(items, this.doc, { start: s, end: e, offsets });
     return items;
   }
 
@@ -200,7 +200,7 @@ class Builder {
     }
     const [s, e] = this.range(frame);
     if (merged === undefined) {
-      recordMap(out, this.doc, [s, e], keys, offsets);
+      recordMap(out, this.doc, { start: s, end: e, keys, offsets });
       return out;
     }
     // Merged entries come first and explicit keys win over them (PyYAML's order).
@@ -225,7 +225,7 @@ class Builder {
     keys.forEach((k, i) => {
       put(k, out[k] ?? null, offsets, 4 * i);
     });
-    recordMap(all, this.doc, [s, e], allKeys, allOffsets);
+    recordMap(all, this.doc, { start: s, end: e, keys: allKeys, offsets: allOffsets });
     return all;
   }
 

@@ -35,27 +35,29 @@ function getLoc(target: unknown): ContainerLoc | undefined {
 }
 
 /**
- * Records where a mapping came from (used by the loader): `keys` in order, and for each four
- * offsets in `offsets` (key start, key end, value start, value end).
+ * Records where a mapping came from (used by the loader): its range, its `keys` in order, and
+ * four `offsets` per key (key start, key end, value start, value end).
  */
 export function recordMap(
   map: object,
   doc: SourceDoc,
-  range: readonly [number, number],
-  keys: readonly string[],
-  offsets: readonly number[],
+  at: {
+    readonly start: number;
+    readonly end: number;
+    readonly keys: readonly string[];
+    readonly offsets: readonly number[];
+  },
 ): void {
-  setLoc(map, { doc, start: range[0], end: range[1], keys, offsets });
+  setLoc(map, { doc, ...at });
 }
 
-/** Records where a sequence came from (used by the loader): two offsets per item. */
+/** Records where a sequence came from (used by the loader): its range and two offsets per item. */
 export function recordSeq(
   seq: object,
   doc: SourceDoc,
-  range: readonly [number, number],
-  offsets: readonly number[],
+  at: { readonly start: number; readonly end: number; readonly offsets: readonly number[] },
 ): void {
-  setLoc(seq, { doc, start: range[0], end: range[1], offsets });
+  setLoc(seq, { doc, ...at });
 }
 
 /** Copies the location record of `from` onto `to` (for values rebuilt from loaded ones). */

@@ -33,6 +33,19 @@ function pathText(path: readonly string[]): string {
   return path.join('.');
 }
 
+/** Where a value sits and what it must be. */
+export interface ValueSite {
+  /** The declared type (undefined: anything goes). */
+  readonly type: string | undefined;
+  /** The mapping or list holding the value, and its key or index there (for locations). */
+  readonly container: object;
+  readonly key: string | number;
+  /** The property path, for messages: `['resources', 'cpus']`. */
+  readonly path: readonly string[];
+  /** For a data type: the property's schema default, laid under the given value. */
+  readonly derived?: Value | undefined;
+}
+
 /** True when `value` fits the primitive or object type `type` (functions are checked elsewhere). */
 export function fitsPrimitive(value: Value, type: string): boolean {
   switch (type) {
@@ -55,18 +68,11 @@ export function fitsPrimitive(value: Value, type: string): boolean {
 }
 
 /**
- * Checks `value` (found at `container[key]`) against `type`. Returns the value with data type
- * defaults filled in. `derived` is the property's schema default, laid under a data type value.
+ * Checks `value` (found at `at.container[at.key]`) against `at.type`. Returns the value with data
+ * type defaults filled in.
  */
-export function checkValue(
-  value: Value,
-  type: string | undefined,
-  container: object,
-  key: string | number,
-  path: readonly string[],
-  options: CheckOptions,
-  derived?: Value,
-): Value {
+export function checkValue(value: Value, at: ValueSite, options: CheckOptions): Value {
+  const { type, container, key, path, derived } = at;
   if (type === undefined || isFunctionCall(value)) return value;
   if (PRIMITIVE_TYPES.has(type) || OBJECT_TYPES.has(type)) {
     if (!fitsPrimitive(value, type)) {
@@ -200,12 +206,14 @@ export function checkProperties(
     const key = container === def.def ? 'default' : name;
     out[name] = checkValue(
       value,
-      def.type,
-      container,
-      key,
-      [...options.path, name],
+      {
+        type: def.type,
+        container,
+        key,
+        path: [...options.path, name],
+        derived: def.hasDefault && container !== def.def ? def.default : undefined,
+      },
       { ...options, namespace: def.namespace ?? options.namespace },
-      def.hasDefault && container !== def.def ? def.default : undefined,
     );
   }
   return out;

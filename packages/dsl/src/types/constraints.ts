@@ -48,10 +48,10 @@ function isScalarNumber(v: Value): boolean {
 /** Parses a `constraints:` list; reports malformed items. */
 export function parseConstraints(
   list: Value,
-  container: object,
-  key: string,
+  at: { readonly container: object; readonly key: string },
   ctx: { reporter: Reporter; version: DslVersion; owner: string },
 ): Constraint[] {
+  const { container, key } = at;
   const out: Constraint[] = [];
   if (list === null || list === undefined) return out;
   if (!Array.isArray(list)) {

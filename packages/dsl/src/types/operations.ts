@@ -33,6 +33,17 @@ export interface OpDef {
   readonly level: 'type' | 'template';
 }
 
+/** Where an `interfaces` mapping is: its container and key, and who declares it. */
+export interface InterfacesSite {
+  readonly container: object;
+  readonly key: string;
+  /** A type declares input schemas; a template gives input values. */
+  readonly level: 'type' | 'template';
+  /** For messages: `node type 'x'`. */
+  readonly owner: string;
+  readonly namespace: string | undefined;
+}
+
 /** interface name → operation name → definition. */
 export type Interfaces = Map<string, Map<string, OpDef>>;
 
@@ -65,13 +76,10 @@ export function isNoOp(op: OpDef): boolean {
 /** Parses the `interfaces` mapping of a type (schemas) or a template (values). */
 export function parseInterfaces(
   raw: Value | undefined,
-  container: object,
-  key: string,
-  level: 'type' | 'template',
-  owner: string,
-  namespace: string | undefined,
+  site: InterfacesSite,
   ctx: AnalysisContext,
 ): Interfaces {
+  const { container, key, level, owner, namespace } = site;
   const out: Interfaces = new Map();
   if (raw === undefined || raw === null) return out;
   if (!isMap(raw)) {
@@ -97,11 +105,12 @@ export function parseInterfaces(
     }
     for (const opName of Object.keys(ops)) {
       const op = parseOperation(
-        ops,
-        opName,
-        `operation '${ifaceName}.${opName}' of ${owner}`,
-        level,
-        namespace,
+        { ops: ops, opName: opName },
+        {
+          what: `operation '${ifaceName}.${opName}' of ${owner}`,
+          level: level,
+          namespace: namespace,
+        },
         ctx,
       );
       if (op !== undefined) table.set(opName, op);
@@ -111,13 +120,16 @@ export function parseInterfaces(
 }
 
 function parseOperation(
-  ops: ValueMap,
-  opName: string,
-  what: string,
-  level: 'type' | 'template',
-  namespace: string | undefined,
+  entry: { readonly ops: ValueMap; readonly opName: string },
+  site: {
+    readonly what: string;
+    readonly level: 'type' | 'template';
+    readonly namespace: string | undefined;
+  },
   ctx: AnalysisContext,
 ): OpDef | undefined {
+  const { ops, opName } = entry;
+  const { what, level, namespace } = site;
   const raw = ops[opName] as Value;
   const at = keyLoc(ops, opName);
   const base = {
@@ -187,7 +199,17 @@ function parseOperation(
     implementation: implementation.trim() === '' ? '' : implementation,
     inputSchema:
       level === 'type' && inputs !== undefined
-        ? parseSchema(inputs, raw, 'inputs', 'operation-input', `the ${what}`, namespace, ctx)
+        ? parseSchema(
+            inputs,
+            {
+              container: raw,
+              key: 'inputs',
+              kind: 'operation-input',
+              owner: `the ${what}`,
+              namespace: namespace,
+            },
+            ctx,
+          )
         : base.inputSchema,
     inputValues: level === 'template' && inputs !== undefined ? inputs : base.inputValues,
     executor: executor !== undefined && EXECUTORS.includes(executor) ? executor : undefined,
@@ -235,15 +257,18 @@ export interface MergedOp {
   readonly source: OpDef;
 }
 
+/**
+ * The type's operation, with the template's input values (and settings) laid over it when the
+ * template restates the operation without a new implementation (`givenOp`).
+ */
 function fromType(
-  op: OpDef,
-  owner: string,
-  fullName: string,
+  ops: { readonly op: OpDef; readonly givenOp: OpDef | undefined },
+  site: MergeSite,
   ctx: AnalysisContext,
-  given: ValueMap | undefined,
-  givenOp?: OpDef,
-  ownerAt?: Loc,
 ): MergedOp {
+  const { op, givenOp } = ops;
+  const { fullName, owner, ownerAt } = site;
+  const given = givenOp?.inputValues;
   const inputs = dict<Value>();
   const origins = new Map<string, { container: object; namespace: string | undefined }>();
   const types = new Map<string, string>();
@@ -323,14 +348,13 @@ export function mergeOperation(
   ctx: AnalysisContext,
 ): MergedOp | undefined {
   const { typeOp, tmplOp } = ops;
-  const { fullName, owner, ownerAt } = site;
   if (typeOp === undefined) {
     if (tmplOp === undefined || tmplOp.implementation === '') return undefined;
     return fromTemplate(tmplOp);
   }
   if (tmplOp === undefined) {
     if (typeOp.implementation === '') return undefined;
-    return fromType(typeOp, owner, fullName, ctx, undefined, undefined, ownerAt);
+    return fromType({ op: typeOp, givenOp: undefined }, site, ctx);
   }
   if (isNoOp(tmplOp)) return undefined;
   if (typeOp.implementation === '' && typeOp.inputSchema.size === 0) {
@@ -340,7 +364,7 @@ export function mergeOperation(
     tmplOp.implementation === '' ? typeOp.implementation : tmplOp.implementation;
   if (implementation === '') return undefined;
   if (implementation === typeOp.implementation) {
-    return fromType(typeOp, owner, fullName, ctx, tmplOp.inputValues, tmplOp);
+    return fromType({ op: typeOp, givenOp: tmplOp }, site, ctx);
   }
   return fromTemplate(tmplOp);
 }

@@ -14,6 +14,15 @@ import { OBJECT_TYPES, PRIMITIVE_TYPES } from './primitive-types.js';
 /** Where a schema is declared; decides which keys it may have. */
 export type SchemaKind = 'property' | 'input' | 'parameter' | 'operation-input' | 'plugin-property';
 
+/** Where a schema is declared: what kind of schema, who owns it, its namespace. */
+export interface SchemaSite {
+  readonly kind: SchemaKind;
+  /** For messages: `node type 'x'`. */
+  readonly owner: string;
+  /** The namespace its type names are resolved in. */
+  readonly namespace: string | undefined;
+}
+
 /** A parsed property definition. */
 export interface PropertyDef {
   readonly name: string;
@@ -78,13 +87,10 @@ const KIND_WORDS: Record<SchemaKind, string> = {
  */
 export function parseSchema(
   schema: Value | undefined,
-  container: object,
-  key: string,
-  kind: SchemaKind,
-  owner: string,
-  namespace: string | undefined,
+  site: SchemaSite & { readonly container: object; readonly key: string },
   ctx: AnalysisContext,
 ): Map<string, PropertyDef> {
+  const { container, key, owner } = site;
   const out = new Map<string, PropertyDef>();
   if (schema === undefined || schema === null) return out;
   if (!isMap(schema)) {
@@ -96,7 +102,7 @@ export function parseSchema(
     return out;
   }
   for (const name of Object.keys(schema)) {
-    const def = parsePropertyDef(schema, name, kind, owner, namespace, ctx);
+    const def = parsePropertyDef({ schema, name }, site, ctx);
     if (def !== undefined) out.set(name, def);
   }
   return out;
@@ -104,13 +110,12 @@ export function parseSchema(
 
 /** Parses one property definition `schema[name]`. */
 export function parsePropertyDef(
-  schema: ValueMap,
-  name: string,
-  kind: SchemaKind,
-  owner: string,
-  namespace: string | undefined,
+  entry: { readonly schema: ValueMap; readonly name: string },
+  site: SchemaSite,
   ctx: AnalysisContext,
 ): PropertyDef | undefined {
+  const { schema, name } = entry;
+  const { kind, owner, namespace } = site;
   const raw = schema[name] as Value;
   const at = keyLoc(schema, name);
   // An input's owner already names it (`input 'port'`): do not say it twice.
@@ -135,11 +140,15 @@ export function parsePropertyDef(
   });
   const type = ok.has('type') ? ((raw.type as string | null) ?? undefined) : undefined;
   const constraints = ok.has('constraints')
-    ? parseConstraints(raw.constraints as Value, raw, 'constraints', {
-        reporter: ctx.reporter,
-        version: ctx.version,
-        owner: what,
-      })
+    ? parseConstraints(
+        raw.constraints as Value,
+        { container: raw, key: 'constraints' },
+        {
+          reporter: ctx.reporter,
+          version: ctx.version,
+          owner: what,
+        },
+      )
     : [];
   const itemType = ok.has('item_type')
     ? ((raw.item_type as string | null) ?? undefined)

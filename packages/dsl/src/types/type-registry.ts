@@ -167,22 +167,26 @@ export class TypeRegistry {
       const owner = `node type '${element.name}'`;
       const own = parseSchema(
         raw.properties,
-        raw,
-        'properties',
-        'property',
-        owner,
-        element.namespace,
+        {
+          container: raw,
+          key: 'properties',
+          kind: 'property',
+          owner: owner,
+          namespace: element.namespace,
+        },
         this.ctxFor(element),
       );
       this.checkSchemaTypes(own, owner);
       this.ownSchemas.push({ schema: own, owner });
       const ifaces = parseInterfaces(
         raw.interfaces,
-        raw,
-        'interfaces',
-        'type',
-        owner,
-        element.namespace,
+        {
+          container: raw,
+          key: 'interfaces',
+          level: 'type',
+          owner: owner,
+          namespace: element.namespace,
+        },
         this.ctxFor(element),
       );
       const p = parent;
@@ -201,31 +205,37 @@ export class TypeRegistry {
       const owner = `relationship type '${element.name}'`;
       const own = parseSchema(
         raw.properties,
-        raw,
-        'properties',
-        'property',
-        owner,
-        element.namespace,
+        {
+          container: raw,
+          key: 'properties',
+          kind: 'property',
+          owner: owner,
+          namespace: element.namespace,
+        },
         this.ctxFor(element),
       );
       this.checkSchemaTypes(own, owner);
       this.ownSchemas.push({ schema: own, owner });
       const source = parseInterfaces(
         raw.source_interfaces,
-        raw,
-        'source_interfaces',
-        'type',
-        owner,
-        element.namespace,
+        {
+          container: raw,
+          key: 'source_interfaces',
+          level: 'type',
+          owner: owner,
+          namespace: element.namespace,
+        },
         this.ctxFor(element),
       );
       const target = parseInterfaces(
         raw.target_interfaces,
-        raw,
-        'target_interfaces',
-        'type',
-        owner,
-        element.namespace,
+        {
+          container: raw,
+          key: 'target_interfaces',
+          level: 'type',
+          owner: owner,
+          namespace: element.namespace,
+        },
         this.ctxFor(element),
       );
       const p = parent;
@@ -247,11 +257,13 @@ export class TypeRegistry {
       const owner = `data type '${element.name}'`;
       const own = parseSchema(
         raw.properties,
-        raw,
-        'properties',
-        'property',
-        owner,
-        element.namespace,
+        {
+          container: raw,
+          key: 'properties',
+          kind: 'property',
+          owner: owner,
+          namespace: element.namespace,
+        },
         this.ctxFor(element),
       );
       this.checkSchemaTypes(own, owner);
@@ -281,13 +293,17 @@ export class TypeRegistry {
           def.default === null
         )
           continue;
-        checkValue(def.default, def.type, def.def, 'default', [], {
-          ctx: this.ctx,
-          registry: this,
-          namespace: def.namespace,
-          owner: `the default of property '${def.name}' of ${owner}`,
-          requireAll: false,
-        });
+        checkValue(
+          def.default,
+          { type: def.type, container: def.def, key: 'default', path: [] },
+          {
+            ctx: this.ctx,
+            registry: this,
+            namespace: def.namespace,
+            owner: `the default of property '${def.name}' of ${owner}`,
+            requireAll: false,
+          },
+        );
       }
     }
   }
