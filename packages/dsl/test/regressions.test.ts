@@ -282,3 +282,16 @@ node_templates:
     expect(Object.hasOwn(b!.operations, '__proto__')).toBe(true);
   });
 });
+
+describe('constraint messages', () => {
+  it('cut long lists short and point at valid values with stray characters', async () => {
+    const values = Array.from({ length: 20 }, (_, i) => `'region${i},'`).join(', ');
+    const result = await parseText(
+      `inputs:\n  region:\n    type: string\n    default: region3\n    constraints:\n      - valid_values: [${values}]\n`,
+    );
+    const d = result.diagnostics.find((x) => x.code === 'DSL_CONSTRAINT_VIOLATED')!;
+    expect(d.message).toContain('… 20 values in all');
+    expect(d.message).not.toContain('region19');
+    expect(d.message).toContain('the valid value "region3," has stray characters');
+  });
+});

@@ -190,7 +190,14 @@ function lengthOf(value: Value): number | undefined {
  */
 export function violation(constraint: Constraint, value: Value): string | undefined {
   const { operator, argument } = constraint;
-  const describe = `${operator}(${Array.isArray(argument) ? argument.map((a) => show(a)).join(', ') : show(argument)})`;
+  // Long lists of valid values are cut short in messages.
+  const shown = Array.isArray(argument)
+    ? [
+        ...argument.slice(0, 8).map((a) => show(a)),
+        ...(argument.length > 8 ? [`… ${argument.length} values in all`] : []),
+      ].join(', ')
+    : show(argument);
+  const describe = `${operator}(${shown})`;
   const fail = (why?: string): string =>
     constraint.errorMessage ??
     `${show(value)} violates ${describe}${why === undefined ? '' : `: ${why}`}`;
@@ -221,8 +228,18 @@ export function violation(constraint: Constraint, value: Value): string | undefi
         return fail(`${kindOf(value)} cannot be compared with a number`);
       return a >= 0 && b <= 0 ? undefined : fail();
     }
-    case 'valid_values':
-      return (argument as Value[]).some((v) => deepEqual(v, value)) ? undefined : fail();
+    case 'valid_values': {
+      const values = argument as Value[];
+      if (values.some((v) => deepEqual(v, value))) return undefined;
+      // A common slip: valid values written with stray punctuation or spaces ('eastus,').
+      const near =
+        typeof value === 'string'
+          ? values.find((v) => typeof v === 'string' && v.replace(/[\s,;]+$|^\s+/g, '') === value)
+          : undefined;
+      return fail(
+        near === undefined ? undefined : `the valid value ${show(near)} has stray characters`,
+      );
+    }
     case 'length':
     case 'min_length':
     case 'max_length': {
