@@ -132,7 +132,9 @@ class Scanner {
     const best = closest(key, FUNCTION_NAMES.keys());
     this.ctx.reporter.report(
       'DSL_UNKNOWN_FUNCTION',
-      `'${key}' is not an intrinsic function${best !== undefined ? `; did you mean '${best}'?` : '.'} Functions are ${[...FUNCTION_NAMES.keys()].join(', ')}.`,
+      best !== undefined
+        ? `'${key}' is not an intrinsic function; did you mean '${best}'?`
+        : `'${key}' is not an intrinsic function; functions are ${[...FUNCTION_NAMES.keys()].join(', ')}.`,
       keyLoc(map, key),
     );
   }

@@ -131,7 +131,7 @@ export class TypeRegistry {
           : 'DSL_UNKNOWN_DATA_TYPE';
     this.ctx.reporter.report(
       code,
-      `${context} '${name}', which is not a defined ${WORD[kind]}.${didYouMean(name, table.keys())}`,
+      `${context} '${name}', which is not a defined ${WORD[kind]}.${didYouMean(name, kind === 'data' ? [...PRIMITIVE_TYPES, ...table.keys()] : table.keys())}`,
       loc,
     );
   }
