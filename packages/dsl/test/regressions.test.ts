@@ -295,3 +295,32 @@ describe('constraint messages', () => {
     expect(d.message).toContain('the valid value "region3," has stray characters');
   });
 });
+
+describe('hints in import and type messages', () => {
+  it('names the places an import rule made it try', async () => {
+    const result = await parseFiles(
+      {
+        'bp.yaml':
+          'tosca_definitions_version: cloudify_dsl_1_5\nimports:\n  - https://example.invalid/t.yaml\n',
+      },
+      { importRules: [{ prefix: 'https://example.invalid/', replacement: 'file:///vendor/' }] },
+    );
+    const d = result.diagnostics.find((x) => x.severity === 'error')!;
+    expect(d.message).toContain('tried file:///vendor/t.yaml');
+  });
+
+  it('suggests the namespaced name of a type from a namespaced import', async () => {
+    const result = await parseFiles({
+      'bp.yaml': `tosca_definitions_version: cloudify_dsl_1_5
+imports:
+  - cloudify/types/types.yaml
+  - net--lib.yaml
+node_templates:
+  n: { type: my.Server }
+`,
+      'lib.yaml': 'node_types:\n  my.Server: { derived_from: cloudify.nodes.Root }\n',
+    });
+    const d = result.diagnostics.find((x) => x.code === 'DSL_UNKNOWN_TYPE')!;
+    expect(d.message).toContain("Did you mean 'net--my.Server'");
+  });
+});

@@ -485,20 +485,25 @@ class ImportLoader {
           return undefined;
         }
         let failure: Extract<ReadResult, { ok: false }> | undefined;
+        const missing: string[] = [];
         for (const url of candidates) {
           const read = await host.read(url);
           if (read.ok) return { doc: { url: read.url, name: read.name, text: read.text }, kind };
           // A missing candidate just means: try the next one. Other failures are remembered.
+          if (read.reason === 'not-found') missing.push(url);
           if (failure === undefined || failure.reason === 'not-found') failure = read;
         }
+        // Name the places tried when an import rule or a versioned name added some.
+        const tried =
+          candidates.length > 1 && missing.length > 0 ? ` (tried ${missing.join(', ')})` : '';
         if (failure === undefined || failure.reason === 'not-found') {
           this.reporter.report(
             'DSL_IMPORT_NOT_FOUND',
-            `Cannot find the imported file '${target}' (from '${parent.doc.name}').`,
+            `Cannot find the imported file '${target}' (from '${parent.doc.name}')${tried}.`,
             at,
           );
         } else {
-          this.reporter.report(readFailureCode(failure.reason), failure.message, at);
+          this.reporter.report(readFailureCode(failure.reason), `${failure.message}${tried}`, at);
         }
         return undefined;
       }

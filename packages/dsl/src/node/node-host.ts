@@ -35,8 +35,6 @@ export interface NodeHostOptions {
   readonly cacheDir?: string;
 }
 
-const memoryCache = new Map<string, string>();
-
 /** Shows a path relative to `cwd` when it is inside it. */
 export function displayPath(path: string, cwd: string): string {
   const rel = relative(cwd, path);
@@ -69,7 +67,16 @@ function readPackageVersion(text: string, name: string): string | undefined {
   return fallback;
 }
 
-async function fetchText(url: string, options: NodeHostOptions): Promise<ReadResult> {
+/** How often a URL import is tried on a server error or a broken connection. */
+const ATTEMPTS = 3;
+/** The pause before the second attempt; it doubles for each further one. */
+const RETRY_PAUSE_MS = 200;
+
+async function fetchText(
+  url: string,
+  options: NodeHostOptions,
+  memoryCache: Map<string, string>,
+): Promise<ReadResult> {
   const cached = memoryCache.get(url);
   if (cached !== undefined) return { ok: true, url, name: url, text: cached };
   const cacheFile =
@@ -84,7 +91,10 @@ async function fetchText(url: string, options: NodeHostOptions): Promise<ReadRes
   const limit = options.maxFetchBytes ?? 10 * 1024 * 1024;
   const timeout = options.fetchTimeoutMs ?? 10_000;
   let lastError = '';
-  for (let attempt = 1; attempt <= 3; attempt++) {
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    // Server errors and broken connections are tried again, after a short, growing pause.
+    if (attempt > 1)
+      await new Promise((done) => setTimeout(done, RETRY_PAUSE_MS * 2 ** (attempt - 2)));
     try {
       const response = await fetch(url, {
         signal: AbortSignal.timeout(timeout),
@@ -135,10 +145,12 @@ async function fetchText(url: string, options: NodeHostOptions): Promise<ReadRes
       return { ok: true, url, name: url, text };
     } catch (error) {
       const e = error as { name?: string; message?: string; cause?: { code?: string } };
-      lastError =
-        e.name === 'TimeoutError' || e.name === 'AbortError'
-          ? `no answer within ${timeout} ms`
-          : (e.cause?.code ?? e.message ?? String(error));
+      if (e.name === 'TimeoutError' || e.name === 'AbortError') {
+        // A server that does not answer in time is not asked again: that would triple the wait.
+        lastError = `no answer within ${timeout} ms`;
+        break;
+      }
+      lastError = e.cause?.code ?? e.message ?? String(error);
     }
   }
   return {
@@ -151,6 +163,8 @@ async function fetchText(url: string, options: NodeHostOptions): Promise<ReadRes
 /** Creates the Node.js import host. */
 export function createNodeHost(options: NodeHostOptions = {}): ImportHost {
   const cwd = options.cwd ?? process.cwd();
+  // URL imports fetched by this host, so a blueprint's many files fetch each URL once.
+  const memoryCache = new Map<string, string>();
   const read = async (url: string): Promise<ReadResult> => {
     if (url.startsWith('file:')) {
       let path: string;
@@ -186,7 +200,7 @@ export function createNodeHost(options: NodeHostOptions = {}): ImportHost {
           message: `The URL import '${url}' was not fetched: running offline (--offline).`,
         };
       }
-      return fetchText(url, options);
+      return fetchText(url, options, memoryCache);
     }
     return {
       ok: false,

@@ -129,9 +129,15 @@ export class TypeRegistry {
         : kind === 'relationship'
           ? 'DSL_UNKNOWN_RELATIONSHIP_TYPE'
           : 'DSL_UNKNOWN_DATA_TYPE';
+    // A type of a namespaced import is known by its namespaced name: suggest that first.
+    const namespaced = [...table.keys()].find((k) => k.endsWith(`--${name}`));
+    const hint =
+      namespaced !== undefined
+        ? ` Did you mean '${namespaced}' (it comes from a namespaced import)?`
+        : didYouMean(name, kind === 'data' ? [...PRIMITIVE_TYPES, ...table.keys()] : table.keys());
     this.ctx.reporter.report(
       code,
-      `${context} '${name}', which is not a defined ${WORD[kind]}.${didYouMean(name, kind === 'data' ? [...PRIMITIVE_TYPES, ...table.keys()] : table.keys())}`,
+      `${context} '${name}', which is not a defined ${WORD[kind]}.${hint}`,
       loc,
     );
   }
