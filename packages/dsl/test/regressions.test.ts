@@ -3,6 +3,7 @@
  * the benchmark (bench/). Each test names the input that used to fail.
  */
 import { describe, expect, it } from 'vitest';
+import { prepareDeployment } from '@cairn/dsl';
 import { brief, errorCodes, parseFiles, parseText } from './helpers.js';
 
 describe('regressions found by fuzzing', () => {
@@ -322,5 +323,38 @@ node_templates:
     });
     const d = result.diagnostics.find((x) => x.code === 'DSL_UNKNOWN_TYPE')!;
     expect(d.message).toContain("Did you mean 'net--my.Server'");
+  });
+});
+
+describe('deep structures', () => {
+  const chain = (n: number, line: (i: number) => string): string =>
+    Array.from({ length: n }, (_, i) => line(i)).join('\n');
+
+  it('plans a 5,000-deep containment chain without exhausting the stack', async () => {
+    const text = `node_templates:\n  n0: {type: cloudify.nodes.Compute}\n${chain(4999, (i) => `  n${i + 1}: {type: cloudify.nodes.Root, relationships: [{type: cloudify.relationships.contained_in, target: n${i}}]}`)}\n`;
+    const parsed = await parseText(text);
+    expect(parsed.ok).toBe(true);
+    expect(parsed.plan!.nodes[4999]!.host_id).toBe('n0');
+    const prepared = prepareDeployment(parsed.plan!, { seed: 1 });
+    expect(prepared.ok).toBe(true);
+    const last = prepared.deployment!.node_instances.at(-1)!;
+    expect(last.node_id).toBe('n4999');
+    expect(last.host_id).toBe(prepared.deployment!.node_instances[0]!.id);
+  }, 60_000);
+
+  it('resolves a 3,000-long derived_from chain', async () => {
+    const text = `node_types:\n  t0: {derived_from: cloudify.nodes.Root}\n${chain(2999, (i) => `  t${i + 1}: {derived_from: t${i}}`)}\nnode_templates:\n  x: {type: t2999}\n`;
+    const parsed = await parseText(text);
+    expect(parsed.ok).toBe(true);
+    expect(parsed.plan!.nodes[0]!.type_hierarchy).toHaveLength(3001);
+  }, 60_000);
+
+  it('stops a long get_property chain at the evaluation limit with a diagnostic', async () => {
+    const text = `node_templates:\n  n0: {type: cloudify.nodes.Root, properties: {resource_id: x}}\n${chain(99, (i) => `  n${i + 1}: {type: cloudify.nodes.Root, properties: {resource_id: {get_property: [n${i}, resource_id]}}}`)}\n`;
+    const parsed = await parseText(text);
+    expect(parsed.ok).toBe(true);
+    const prepared = prepareDeployment(parsed.plan!, { sourceMap: parsed.sourceMap! });
+    expect(prepared.ok).toBe(false);
+    expect(prepared.diagnostics.map((d) => d.code)).toContain('DSL_FUNCTION_EVALUATION');
   });
 });

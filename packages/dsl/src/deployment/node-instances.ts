@@ -59,12 +59,16 @@ export function buildNodeInstances(
   if (topology === undefined) return undefined;
   const countOf = (unit: Unit): number =>
     (unit.kind === 'node' ? counts.nodes.get(unit.name) : counts.groups.get(unit.name)) ?? 0;
-  // Counts multiply down the tree: add them up before making anything.
-  const total = (unit: Unit, parents: number): number => {
-    const here = parents * countOf(unit);
-    return topology.childrenOf(unit).reduce((sum, c) => sum + total(c, here), here);
-  };
-  const planned = topology.roots.reduce((sum, root) => sum + total(root, 1), 0);
+  // Counts multiply down the tree: add them up before making anything (without recursion, so
+  // that deep containment chains cannot exhaust the stack).
+  let planned = 0;
+  const pending: [Unit, number][] = topology.roots.map((root) => [root, 1]);
+  for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
+    const here = item[1] * countOf(item[0]);
+    planned += here;
+    if (planned > MAX_INSTANCES) break;
+    for (const child of topology.childrenOf(item[0])) pending.push([child, here]);
+  }
   if (planned > MAX_INSTANCES) {
     reporter.report(
       'DSL_SCALING_BOUNDS',
@@ -76,49 +80,60 @@ export function buildNodeInstances(
   const drafts: InstanceDraft[] = [];
   const indexes = new Map<string, number>();
 
+  // Depth first, without recursion: a unit in a frame draws its batch of ids (Cloudify draws all
+  // the ids of one batch before it descends into any of them), then each id becomes an instance
+  // whose children are done before the next id of the batch.
+  type Work =
+    | { readonly step: 'unit'; readonly unit: Unit; readonly frame: Frame }
+    | {
+        readonly step: 'instance';
+        readonly unit: Unit;
+        readonly frame: Frame;
+        readonly id: string;
+      };
+  const work: Work[] = [];
   const instantiate = (unit: Unit, frame: Frame): void => {
-    const count = countOf(unit);
-    // Cloudify draws all the ids of one batch before it descends into any of them.
-    const batch = Array.from({ length: count }, () => ids.next(unit.name));
-    for (const id of batch) {
-      let inner: Frame;
-      if (unit.kind === 'group') {
-        const groupInstances = new Map(frame.groupInstances).set(unit.name, id);
-        inner = {
-          ...frame,
-          groupChain: [{ name: unit.name, id }, ...frame.groupChain],
-          groupInstances,
-        };
-      } else {
-        const node = unit.node;
-        const index = (indexes.get(node.id) ?? 0) + 1;
-        indexes.set(node.id, index);
-        const host = frame.host ?? (node.host_id === node.id ? id : undefined);
-        const draft: InstanceDraft = {
-          id,
-          node,
-          index,
-          host,
-          scalingGroups: frame.groupChain,
-          groupInstances: frame.groupInstances,
-          relationships: [],
-        };
-        const contained = topology.relationshipsOf(node.id).find((r) => r.containedIn);
-        if (contained !== undefined && frame.container !== undefined) {
-          draft.relationships.push({
-            index: contained.index,
-            instance: {
-              type: contained.rel.type,
-              target_name: contained.rel.target_id,
-              target_id: frame.container.id,
-            },
-          });
-        }
-        drafts.push(draft);
-        inner = { container: draft, host, groupChain: [], groupInstances: frame.groupInstances };
+    work.push({ step: 'unit', unit, frame });
+  };
+  const make = (unit: Unit, frame: Frame, id: string): void => {
+    let inner: Frame;
+    if (unit.kind === 'group') {
+      const groupInstances = new Map(frame.groupInstances).set(unit.name, id);
+      inner = {
+        ...frame,
+        groupChain: [{ name: unit.name, id }, ...frame.groupChain],
+        groupInstances,
+      };
+    } else {
+      const node = unit.node;
+      const index = (indexes.get(node.id) ?? 0) + 1;
+      indexes.set(node.id, index);
+      const host = frame.host ?? (node.host_id === node.id ? id : undefined);
+      const draft: InstanceDraft = {
+        id,
+        node,
+        index,
+        host,
+        scalingGroups: frame.groupChain,
+        groupInstances: frame.groupInstances,
+        relationships: [],
+      };
+      const contained = topology.relationshipsOf(node.id).find((r) => r.containedIn);
+      if (contained !== undefined && frame.container !== undefined) {
+        draft.relationships.push({
+          index: contained.index,
+          instance: {
+            type: contained.rel.type,
+            target_name: contained.rel.target_id,
+            target_id: frame.container.id,
+          },
+        });
       }
-      for (const child of topology.childrenOf(unit)) instantiate(child, inner);
+      drafts.push(draft);
+      inner = { container: draft, host, groupChain: [], groupInstances: frame.groupInstances };
     }
+    const kids = topology.childrenOf(unit);
+    for (let i = kids.length - 1; i >= 0; i--) instantiate(kids[i] as Unit, inner);
   };
   const top: Frame = {
     container: undefined,
@@ -126,7 +141,18 @@ export function buildNodeInstances(
     groupChain: [],
     groupInstances: new Map(),
   };
-  for (const root of topology.roots) instantiate(root, top);
+  for (let i = topology.roots.length - 1; i >= 0; i--) instantiate(topology.roots[i] as Unit, top);
+  for (let item = work.pop(); item !== undefined; item = work.pop()) {
+    if (item.step === 'instance') {
+      make(item.unit, item.frame, item.id);
+      continue;
+    }
+    const { unit, frame } = item;
+    const batch = Array.from({ length: countOf(unit) }, () => ids.next(unit.name));
+    for (let i = batch.length - 1; i >= 0; i--) {
+      work.push({ step: 'instance', unit, frame, id: batch[i] as string });
+    }
+  }
 
   if (!addRelationshipInstances(topology, drafts, reporter)) return undefined;
   return drafts.map((d) => toNodeInstance(d));

@@ -125,11 +125,15 @@ export function buildTopology(plan: Plan, reporter: Reporter): Topology | undefi
 
   const parents = new Map<Unit, Unit | undefined>();
   for (const unit of units.values()) parents.set(unit, parentOf(unit));
+  // Walk up from every unit once (units already walked end a walk), so that deep containment
+  // chains stay linear; a unit met twice on one walk closes a cycle.
+  const walked = new Set<Unit>();
   for (const unit of units.values()) {
-    const chain: Unit[] = [unit];
-    for (let p = parents.get(unit); p !== undefined; p = parents.get(p)) {
-      if (chain.includes(p)) {
-        const names = [...chain.slice(chain.indexOf(p)), p].map((u) => u.name);
+    const chain: Unit[] = [];
+    const onChain = new Set<Unit>();
+    for (let u: Unit | undefined = unit; u !== undefined && !walked.has(u); u = parents.get(u)) {
+      if (onChain.has(u)) {
+        const names = [...chain.slice(chain.indexOf(u)), u].map((x) => x.name);
         reporter.report(
           'DSL_RELATIONSHIP_CYCLE',
           `Containment forms a cycle (${names.join(' → ')}), so there is no order to create instances in.`,
@@ -137,8 +141,10 @@ export function buildTopology(plan: Plan, reporter: Reporter): Topology | undefi
         );
         return undefined;
       }
-      chain.push(p);
+      chain.push(u);
+      onChain.add(u);
     }
+    for (const u of chain) walked.add(u);
   }
   if (!ok) return undefined;
 
@@ -147,37 +153,64 @@ export function buildTopology(plan: Plan, reporter: Reporter): Topology | undefi
   for (const unit of units.values()) {
     const parent = parents.get(unit);
     if (parent === undefined) roots.push(unit);
-    else children.set(parent, [...(children.get(parent) ?? []), unit]);
+    else {
+      const list = children.get(parent);
+      if (list === undefined) children.set(parent, [unit]);
+      else list.push(unit);
+    }
   }
   // Siblings come in plan order of the first node each holds, so instances follow the plan.
+  // Nodes are taken in plan order and lend their position to every unit above them that has
+  // none yet; a unit that has one already got a smaller one, as did everything above it.
   const order = new Map<Unit, number>();
-  const rank = (unit: Unit): number => {
-    const known = order.get(unit);
-    if (known !== undefined) return known;
-    const own = unit.kind === 'node' ? plan.nodes.indexOf(unit.node) : Infinity;
-    const value = Math.min(own, ...(children.get(unit) ?? []).map((c) => rank(c)));
-    order.set(unit, value);
-    return value;
-  };
+  plan.nodes.forEach((node, position) => {
+    for (
+      let u = units.get(key('node', node.id));
+      u !== undefined && !order.has(u);
+      u = parents.get(u)
+    ) {
+      order.set(u, position);
+    }
+  });
+  const rank = (unit: Unit): number => order.get(unit) ?? Infinity;
   const byRank = (a: Unit, b: Unit): number => {
     const [x, y] = [rank(a), rank(b)];
     return x === y ? 0 : x < y ? -1 : 1;
   };
   roots.sort(byRank);
   for (const list of children.values()) list.sort(byRank);
+  const around = new Map<Unit, readonly string[]>();
+  const groupsAbove = (start: Unit): readonly string[] => {
+    // Each unit's list is its parent's plus the parent itself when that is a group: memoised
+    // down from the first unit whose list is known.
+    const chain: Unit[] = [];
+    let known: readonly string[] = [];
+    for (let u = parents.get(start); u !== undefined; u = parents.get(u)) {
+      const cached = around.get(u);
+      if (cached !== undefined) {
+        known = cached;
+        break;
+      }
+      chain.push(u);
+    }
+    let list = known;
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const u = chain[i] as Unit;
+      const above = list;
+      list = u.kind === 'group' ? [u.name, ...above] : above;
+      around.set(u, list);
+    }
+    // `list` is now what the start's parent sees above and including itself.
+    return list;
+  };
   return {
     nodes: plan.nodes,
     roots,
     childrenOf: (unit) => children.get(unit) ?? [],
     relationshipsOf: (node) => relationships.get(node) ?? [],
     groupsAround: (node) => {
-      const out: string[] = [];
       const start = units.get(key('node', node));
-      if (start === undefined) return out;
-      for (let u = parents.get(start); u !== undefined; u = parents.get(u)) {
-        if (u.kind === 'group') out.push(u.name);
-      }
-      return out;
+      return start === undefined ? [] : groupsAbove(start);
     },
   };
 }

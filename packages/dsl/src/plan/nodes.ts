@@ -595,15 +595,38 @@ function reportCycles(builds: NodeBuild[], ctx: PlanContext): void {
 }
 
 function assignHosts(builds: NodeBuild[], byName: Map<string, NodeBuild>): void {
-  const hostOf = (build: NodeBuild): string | undefined => {
-    const seen = new Set<string>();
-    for (let b: NodeBuild | undefined = build; b !== undefined && !seen.has(b.node.id);) {
-      seen.add(b.node.id);
-      if (b.type.hierarchy.includes(COMPUTE)) return b.node.id;
+  // Each node's host is its own id (a Compute node) or its container's host. Walk up each chain
+  // once, remembering every answer, so deep containment chains stay linear.
+  const known = new Map<string, string | null>();
+  const hostOf = (start: NodeBuild): string | undefined => {
+    const chain: NodeBuild[] = [];
+    const onChain = new Set<string>();
+    let found: string | null = null;
+    for (let b: NodeBuild | undefined = start; b !== undefined;) {
+      const id = b.node.id;
+      const cached = known.get(id);
+      if (cached !== undefined) {
+        found = cached;
+        break;
+      }
+      if (onChain.has(id)) break; // a containment cycle: reported elsewhere, no host
+      chain.push(b);
+      onChain.add(id);
+      if (b.type.hierarchy.includes(COMPUTE)) {
+        found = id;
+        break;
+      }
       const container: string | undefined = b.edges.find((e) => e.containedIn)?.target;
       b = container === undefined ? undefined : byName.get(container);
     }
-    return undefined;
+    // Every node on the walked chain below a Compute node has that host.
+    let host = found;
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const b = chain[i] as NodeBuild;
+      if (b.type.hierarchy.includes(COMPUTE)) host = b.node.id;
+      known.set(b.node.id, host);
+    }
+    return known.get(start.node.id) ?? undefined;
   };
   for (const build of builds) {
     const host = hostOf(build);

@@ -9,6 +9,9 @@ import { isMap } from '../util/value.js';
 import type { PlanContext } from './plan-context.js';
 import type { PlanNode, PlanValue } from './plan-types.js';
 
+/** How many get_property hops are followed (Cloudify's evaluation gives up after 50). */
+const MAX_CHAIN = 50;
+
 type Outcome =
   | { ok: true }
   | {
@@ -60,6 +63,8 @@ function follow(
     };
   }
   seen.add(key);
+  // Chains longer than Cloudify's evaluation limit fail when evaluated; stop checking there.
+  if (seen.size > MAX_CHAIN) return { ok: true };
   const [first, ...rest] = path;
   if (typeof first !== 'string' || !(first in node.properties)) {
     return {
