@@ -358,3 +358,13 @@ describe('deep structures', () => {
     expect(prepared.diagnostics.map((d) => d.code)).toContain('DSL_FUNCTION_EVALUATION');
   });
 });
+
+describe('nesting', () => {
+  it('reads values nested 400 levels deep and refuses 600 with a clear message', async () => {
+    const nested = (d: number): string => `${'{a: '.repeat(d)}1${'}'.repeat(d)}`;
+    expect((await parseText(`inputs:\n  x:\n    default: ${nested(400)}\n`)).ok).toBe(true);
+    const deep = await parseText(`inputs:\n  x:\n    default: ${nested(600)}\n`);
+    expect(errorCodes(deep)).toEqual(['DSL_YAML_SYNTAX']);
+    expect(deep.diagnostics[0]!.message).toContain('nest more than 500 levels');
+  });
+});

@@ -16,6 +16,9 @@ import type { Loc, SourceDoc } from './source-doc.js';
 import { MERGE_TAG, PYYAML_SCHEMA } from './yaml-schema.js';
 import { dict, isMap, type Value } from '../util/value.js';
 
+/** How deeply lists and mappings may nest. */
+const MAX_NESTING = 500;
+
 /** More nodes than this once aliases are expanded is treated as an alias bomb. */
 const MAX_EXPANDED_NODES = 2_000_000;
 
@@ -339,10 +342,13 @@ export function loadYaml(doc: SourceDoc, reporter: Reporter): Value | undefined 
   // be dropped early instead of piling up until the end.
   const builder = new Builder(doc, reporter);
   try {
-    jsyaml.load(doc.text, {
+    const options: jsyaml.LoadOptions & { maxDepth: number } = {
       schema: PYYAML_SCHEMA,
       json: true,
       filename: doc.name,
+      // Deep enough for any real blueprint (PyYAML has no limit of its own), shallow enough for
+      // every recursive walk of the values to stay well within the stack.
+      maxDepth: MAX_NESTING,
       listener(event, state) {
         const s = state as unknown as {
           position: number;
@@ -378,7 +384,8 @@ export function loadYaml(doc: SourceDoc, reporter: Reporter): Value | undefined 
         const parent = stack[stack.length - 1];
         if (parent !== undefined) (parent.children ??= []).push(node);
       },
-    });
+    };
+    jsyaml.load(doc.text, options);
   } catch (error) {
     const e = error as { reason?: string; message?: string; mark?: { position?: number } };
     const reason = e.reason ?? e.message ?? String(error);
@@ -397,7 +404,9 @@ export function loadYaml(doc: SourceDoc, reporter: Reporter): Value | undefined 
       unknownTag ? 'DSL_YAML_UNKNOWN_TAG' : 'DSL_YAML_SYNTAX',
       unknownTag
         ? `Not valid here: ${reason}; blueprints are read with a safe loader that knows only the standard YAML tags.`
-        : `Not valid YAML: ${reason}.`,
+        : /maxDepth/.test(reason)
+          ? `Lists and mappings nest more than ${MAX_NESTING} levels deep here; Cairn reads at most ${MAX_NESTING}.`
+          : `Not valid YAML: ${reason}.`,
       { doc, start: at, end: at },
     );
     return undefined;
