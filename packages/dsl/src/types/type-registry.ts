@@ -168,33 +168,40 @@ export class TypeRegistry {
     for (const element of sections.relationships.values()) this.resolveRelationship(element);
   }
 
+  /** Parses the properties a type declares itself, checks their types, keeps them for defaults. */
+  private ownProperties(
+    element: Element,
+    raw: Record<string, Value>,
+    owner: string,
+  ): Map<string, PropertyDef> {
+    const own = parseSchema(
+      raw.properties,
+      { container: raw, key: 'properties', kind: 'property', owner, namespace: element.namespace },
+      this.ctxFor(element),
+    );
+    this.checkSchemaTypes(own, owner);
+    this.ownSchemas.push({ schema: own, owner });
+    return own;
+  }
+
+  /** Parses an interfaces mapping a type declares itself (`interfaces`, `source_interfaces` …). */
+  private ownInterfaces(
+    element: Element,
+    at: { readonly raw: Record<string, Value>; readonly key: string },
+    owner: string,
+  ): Interfaces {
+    return parseInterfaces(
+      at.raw[at.key],
+      { container: at.raw, key: at.key, level: 'type', owner, namespace: element.namespace },
+      this.ctxFor(element),
+    );
+  }
+
   resolveNode(element: Element): NodeTypeInfo | undefined {
     return this.resolve('node', element, this.nodeCache, (parent, raw) => {
       const owner = `node type '${element.name}'`;
-      const own = parseSchema(
-        raw.properties,
-        {
-          container: raw,
-          key: 'properties',
-          kind: 'property',
-          owner: owner,
-          namespace: element.namespace,
-        },
-        this.ctxFor(element),
-      );
-      this.checkSchemaTypes(own, owner);
-      this.ownSchemas.push({ schema: own, owner });
-      const ifaces = parseInterfaces(
-        raw.interfaces,
-        {
-          container: raw,
-          key: 'interfaces',
-          level: 'type',
-          owner: owner,
-          namespace: element.namespace,
-        },
-        this.ctxFor(element),
-      );
+      const own = this.ownProperties(element, raw, owner);
+      const ifaces = this.ownInterfaces(element, { raw, key: 'interfaces' }, owner);
       const p = parent;
       return {
         name: element.name,
@@ -209,41 +216,9 @@ export class TypeRegistry {
   resolveRelationship(element: Element): RelationshipTypeInfo | undefined {
     return this.resolve('relationship', element, this.relCache, (parent, raw) => {
       const owner = `relationship type '${element.name}'`;
-      const own = parseSchema(
-        raw.properties,
-        {
-          container: raw,
-          key: 'properties',
-          kind: 'property',
-          owner: owner,
-          namespace: element.namespace,
-        },
-        this.ctxFor(element),
-      );
-      this.checkSchemaTypes(own, owner);
-      this.ownSchemas.push({ schema: own, owner });
-      const source = parseInterfaces(
-        raw.source_interfaces,
-        {
-          container: raw,
-          key: 'source_interfaces',
-          level: 'type',
-          owner: owner,
-          namespace: element.namespace,
-        },
-        this.ctxFor(element),
-      );
-      const target = parseInterfaces(
-        raw.target_interfaces,
-        {
-          container: raw,
-          key: 'target_interfaces',
-          level: 'type',
-          owner: owner,
-          namespace: element.namespace,
-        },
-        this.ctxFor(element),
-      );
+      const own = this.ownProperties(element, raw, owner);
+      const source = this.ownInterfaces(element, { raw, key: 'source_interfaces' }, owner);
+      const target = this.ownInterfaces(element, { raw, key: 'target_interfaces' }, owner);
       const p = parent;
       return {
         name: element.name,
@@ -261,19 +236,7 @@ export class TypeRegistry {
   resolveData(element: Element): DataTypeInfo | undefined {
     return this.resolve('data', element, this.dataCache, (parent, raw) => {
       const owner = `data type '${element.name}'`;
-      const own = parseSchema(
-        raw.properties,
-        {
-          container: raw,
-          key: 'properties',
-          kind: 'property',
-          owner: owner,
-          namespace: element.namespace,
-        },
-        this.ctxFor(element),
-      );
-      this.checkSchemaTypes(own, owner);
-      this.ownSchemas.push({ schema: own, owner });
+      const own = this.ownProperties(element, raw, owner);
       const p = parent;
       return {
         name: element.name,
