@@ -6,6 +6,8 @@ export interface DocFixture {
   description: string;
   /** True for a one-file fixture (not a folder). */
   single: boolean;
+  /** The inputs a deployment is prepared with, as written in the fixture. */
+  inputs: string | undefined;
 }
 /** Reads the invalid fixtures. */
 export function readFixtures(dir?: string): DocFixture[];

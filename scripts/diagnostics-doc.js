@@ -19,8 +19,11 @@ export function readFixtures(dir = fixturesDir) {
     const lines = text.split('\n');
     const expects = [];
     let description = '';
+    let inputs;
     for (const line of lines) {
       const m = /^#\s*expect:\s*([A-Z_]+)\s+(.*)$/.exec(line);
+      const given = /^#\s*inputs:\s*(.*)$/.exec(line);
+      if (given) inputs = given[1];
       if (m) expects.push({ code: m[1], where: m[2] });
       else if (
         description === '' &&
@@ -30,7 +33,7 @@ export function readFixtures(dir = fixturesDir) {
         description = line.replace(/^#\s*/, '');
       }
     }
-    out.push({ name: entry, text, expects, description, single: main === path });
+    out.push({ name: entry, text, expects, description, single: main === path, inputs });
   }
   return out;
 }
@@ -44,40 +47,18 @@ function example(fixture, code) {
     .split('\n');
   const shown = body.length > 16 ? [...body.slice(0, 16), '# …'] : body;
   const where = fixture.expects.find((e) => e.code === code)?.where ?? '';
+  const when =
+    fixture.inputs === undefined
+      ? ''
+      : ` when a deployment is created with the inputs \`${fixture.inputs}\``;
   return [
-    `Example (\`${fixture.name}\`${fixture.description ? `: ${fixture.description}` : ''}), reported at ${where}:`,
+    `Example (\`${fixture.name}\`${fixture.description ? `: ${fixture.description}` : ''}), reported at ${where}${when}:`,
     '',
     '```yaml',
     ...shown,
     '```',
   ].join('\n');
 }
-
-/** Examples for codes that no invalid fixture can show (deployment inputs, the network). */
-const EXTRA_EXAMPLES = {
-  DSL_IMPORT_TOO_LARGE: [
-    'A URL import whose body is larger than the limit (10 MiB by default) is refused before it is',
-    'parsed. See `packages/dsl/src/node/node-host.test.ts`.',
-  ].join('\n'),
-  DSL_INPUT_MISSING: [
-    'Reported when a deployment is created (`cairn blueprints plan`, `-i` on `validate`):',
-    '',
-    '```yaml',
-    'inputs:',
-    '  region: { type: string }   # required, no default',
-    '```',
-    '',
-    "`cairn blueprints plan bp.yaml` → `input 'region' is required and has no default`.",
-  ].join('\n'),
-  DSL_INPUT_UNKNOWN: [
-    'Reported when a deployment is created: `cairn blueprints plan bp.yaml -i colour=blue` for a',
-    'blueprint with no input named `colour`.',
-  ].join('\n'),
-  DSL_FUNCTION_EVALUATION: [
-    'Reported when a deployment is created and a function cannot be evaluated, e.g.',
-    '`{ get_input: [settings, port] }` when the value of `settings` has no `port` key.',
-  ].join('\n'),
-};
 
 /** The text of docs/diagnostics.md for a code registry. */
 export function renderDiagnosticsDoc(codes, fixtures = readFixtures()) {
@@ -111,7 +92,7 @@ export function renderDiagnosticsDoc(codes, fixtures = readFixtures()) {
       );
     const fixture = candidates[0];
     if (fixture) parts.push(example(fixture, code), '');
-    else parts.push(EXTRA_EXAMPLES[code] ?? 'No example yet.', '');
+    else parts.push('No example yet.', '');
   }
   return `${parts.join('\n').trimEnd()}\n`;
 }

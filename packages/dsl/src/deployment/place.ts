@@ -5,7 +5,10 @@ import type { PlanSourceMap } from '../plan/source-map.js';
  * Runs work "at" a declared element: problems it reports without a location of their own point
  * at that input, node template, output, capability or group in the blueprint.
  */
-export type Placer = <T>(section: keyof PlanSourceMap, name: string, work: () => T) => T;
+export type Placer = <T>(section: PlacedSection, name: string, work: () => T) => T;
+
+/** The sections of a source map that hold named declarations. */
+export type PlacedSection = Exclude<keyof PlanSourceMap, 'inputsSection'>;
 
 /** A placer over a source map (or one that places nothing, without a map). */
 export function createPlacer(reporter: Reporter, sourceMap: PlanSourceMap | undefined): Placer {

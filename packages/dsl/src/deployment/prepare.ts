@@ -25,7 +25,9 @@ export function prepareDeployment(plan: Plan, options: PrepareOptions = {}): Pre
   const reporter = new Reporter();
   const place = createPlacer(reporter, options.sourceMap);
   const given = options.inputs ?? {};
-  reportUnknownInputs(plan, given, reporter);
+  reporter.within(options.sourceMap?.inputsSection, () => {
+    reportUnknownInputs(plan, given, reporter);
+  });
 
   // The resolver and the evaluator call each other: get_input resolves an input on first use,
   // and an input's default may hold functions to evaluate.

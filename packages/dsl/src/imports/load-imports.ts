@@ -489,9 +489,15 @@ class ImportLoader {
         for (const url of candidates) {
           const read = await host.read(url);
           if (read.ok) return { doc: { url: read.url, name: read.name, text: read.text }, kind };
-          // A missing candidate just means: try the next one. Other failures are remembered.
-          if (read.reason === 'not-found') missing.push(url);
-          if (failure === undefined || failure.reason === 'not-found') failure = read;
+          // A missing candidate just means: try the next one. Any other failure (too large,
+          // refused offline, unreachable) is the answer: later candidates are not tried.
+          if (read.reason === 'not-found') {
+            missing.push(url);
+            failure ??= read;
+            continue;
+          }
+          failure = read;
+          break;
         }
         // Name the places tried when an import rule or a versioned name added some.
         const tried =

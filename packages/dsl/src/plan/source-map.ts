@@ -6,7 +6,7 @@
 import type { ComposedBlueprint } from '../compose/compose.js';
 import type { SourcePosition } from '../diagnostics/diagnostic.js';
 import { keyLoc } from '../source/locations.js';
-import { lineColumnAt } from '../source/source-doc.js';
+import { lineColumnAt, type Loc } from '../source/source-doc.js';
 import { dict } from '../util/value.js';
 
 /** Declaration places by section and (namespaced) name. Plain JSON data. */
@@ -16,6 +16,23 @@ export interface PlanSourceMap {
   readonly outputs: { readonly [name: string]: SourcePosition };
   readonly capabilities: { readonly [name: string]: SourcePosition };
   readonly groups: { readonly [name: string]: SourcePosition };
+  /**
+   * The main file's `inputs:` key (or its first line when it has none): where a value given for
+   * an input the blueprint does not declare is reported.
+   */
+  readonly inputsSection: SourcePosition;
+}
+
+function position(loc: Loc): SourcePosition {
+  const start = lineColumnAt(loc.doc, loc.start);
+  const end = lineColumnAt(loc.doc, loc.end);
+  return {
+    file: loc.doc.name,
+    line: start.line,
+    column: start.column,
+    endLine: end.line,
+    endColumn: end.column,
+  };
 }
 
 function positions(
@@ -25,16 +42,7 @@ function positions(
   const out = dict<SourcePosition>();
   for (const element of composed.sections[section].values()) {
     const loc = keyLoc(element.section, element.localName);
-    if (loc === undefined) continue;
-    const start = lineColumnAt(loc.doc, loc.start);
-    const end = lineColumnAt(loc.doc, loc.end);
-    out[element.name] = {
-      file: loc.doc.name,
-      line: start.line,
-      column: start.column,
-      endLine: end.line,
-      endColumn: end.column,
-    };
+    if (loc !== undefined) out[element.name] = position(loc);
   }
   return out;
 }
@@ -47,5 +55,8 @@ export function buildSourceMap(composed: ComposedBlueprint): PlanSourceMap {
     outputs: positions(composed, 'outputs'),
     capabilities: positions(composed, 'capabilities'),
     groups: positions(composed, 'groups'),
+    inputsSection: position(
+      keyLoc(composed.main.value, 'inputs') ?? { doc: composed.main.doc, start: 0, end: 0 },
+    ),
   };
 }
