@@ -15,7 +15,7 @@ export const VERSION = '0.1.0';
 export function createProgram(output: Output, state: { status: number }): Command {
   const program = new Command('cairn')
     .description(
-      'Cairn: run Cloudify blueprints.\n\nLocal mode keeps its state in .cairn/ in the current directory; no server is needed.',
+      'Cairn: run Cloudify blueprints.\n\nToday: validate blueprints and plan the deployments they would create, with no server.',
     )
     .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help for a command')
@@ -37,7 +37,7 @@ export function createProgram(output: Output, state: { status: number }): Comman
     `
 Examples:
   $ cairn blueprints validate examples/hello-world/blueprint.yaml
-  $ cairn blueprints plan examples/hello-world/blueprint.yaml -i name=demo
+  $ cairn blueprints plan examples/hello-world/blueprint.yaml -i port=9000
   $ cairn <command> --help`,
   );
   registerBlueprintCommands(program, output, state);

@@ -13,16 +13,16 @@ import { parseInputs, type InputValue } from '../inputs.js';
 /** Options common to the blueprint commands. */
 export interface SourceOptions {
   readonly pluginsDir?: string;
-  readonly inputs: string[];
+  readonly inputs?: string[];
   readonly offline?: boolean;
   readonly json?: boolean;
-  readonly importRule: string[];
-  readonly blueprintImport: string[];
+  readonly importRule?: string[];
+  readonly blueprintImport?: string[];
   readonly config?: string;
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /** Adds the shared options to a blueprint command. */
@@ -33,19 +33,16 @@ export function addSourceOptions(command: Command): Command {
       '-i, --inputs <file|key=value>',
       'deployment inputs: a YAML/JSON file, or key=value pairs separated by ";" (repeatable)',
       collect,
-      [],
     )
     .option(
       '--import-rule <prefix=replacement>',
       'rewrite imports starting with PREFIX (a URL or a local folder; repeatable)',
       collect,
-      [],
     )
     .option(
       '--blueprint-import <id=path>',
       'the blueprint file that `blueprint:ID` imports refer to (repeatable)',
       collect,
-      [],
     )
     .option(
       '--offline',
@@ -81,7 +78,7 @@ export async function parseWithOptions(
       );
     return parseWithOptions(inside, options, cwd);
   }
-  const inputs = parseInputs(options.inputs, cwd);
+  const inputs = parseInputs(options.inputs ?? [], cwd);
   const rules: ImportRule[] = [];
   let pluginsDir = options.pluginsDir;
   const configPath =
@@ -93,7 +90,7 @@ export async function parseWithOptions(
     rules.push(...config.importRules);
     pluginsDir ??= config.pluginsDir;
   }
-  for (const text of options.importRule) {
+  for (const text of options.importRule ?? []) {
     const rule = parseRuleArgument(text, cwd);
     if (typeof rule === 'string') throw new UsageError(rule);
     rules.push(rule);
@@ -102,7 +99,7 @@ export async function parseWithOptions(
     throw new UsageError(`The plugins directory '${pluginsDir}' does not exist.`);
   }
   const blueprintImports: Record<string, string> = {};
-  for (const text of options.blueprintImport) {
+  for (const text of options.blueprintImport ?? []) {
     const eq = text.indexOf('=');
     if (eq <= 0 || eq === text.length - 1)
       throw new UsageError(`--blueprint-import takes ID=PATH, not '${text}'.`);
