@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { isCairnError, serializeError } from '@cairn/errors';
 import { registerBlueprintCommands } from './commands/blueprints.js';
+import { registerLocalCommands } from './commands/local-commands.js';
 import { EXIT, exitStatusFor } from './exit-codes.js';
 import { processOutput, type Output } from './output.js';
 
@@ -15,7 +16,7 @@ export const VERSION = '0.1.0';
 export function createProgram(output: Output, state: { status: number }): Command {
   const program = new Command('cairn')
     .description(
-      'Cairn: run Cloudify blueprints.\n\nToday: validate blueprints and plan the deployments they would create, with no server.',
+      'Cairn: run Cloudify blueprints.\n\nLocal mode: install and run workflows on this machine, state in $CAIRN_HOME (default ~/.cairn).',
     )
     .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help for a command')
@@ -36,11 +37,14 @@ export function createProgram(output: Output, state: { status: number }): Comman
     'after',
     `
 Examples:
+  $ cairn install examples/hello-world -i port=9000
+  $ cairn node-instances list
+  $ cairn uninstall
   $ cairn blueprints validate examples/hello-world/blueprint.yaml
-  $ cairn blueprints plan examples/hello-world/blueprint.yaml -i port=9000
   $ cairn <command> --help`,
   );
   registerBlueprintCommands(program, output, state);
+  registerLocalCommands(program, output, state);
   program.addOption(new Option('--no-color', 'never use colours (also: NO_COLOR=1)').hideHelp());
   return program;
 }

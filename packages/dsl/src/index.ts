@@ -55,3 +55,9 @@ export type {
   RelationshipInstance,
   ScalingGroupInstance,
 } from './deployment/deployment-types.js';
+export {
+  evaluateRuntimeValue,
+  RuntimeEvaluationError,
+  type RuntimeFunctionResolver,
+} from './deployment/runtime-evaluation.js';
+export { pythonStr } from './deployment/python-str.js';

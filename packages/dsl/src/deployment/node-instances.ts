@@ -159,9 +159,13 @@ export function buildNodeInstances(
 }
 
 function toNodeInstance(draft: InstanceDraft): NodeInstance {
-  const relationships = [...draft.relationships]
-    .sort((a, b) => a.index - b.index)
-    .map((r) => ({ ...r.instance }));
+  // One relationship instance per target instance: a later relationship to the same target
+  // instance takes the earlier one's place (Cloudify keys them by target id; traces finding 1).
+  const byTarget = new Map<string, RelationshipInstance>();
+  for (const r of [...draft.relationships].sort((a, b) => a.index - b.index)) {
+    byTarget.set(r.instance.target_id, { ...r.instance });
+  }
+  const relationships = [...byTarget.values()];
   return {
     id: draft.id,
     node_id: draft.node.id,

@@ -1,0 +1,221 @@
+/**
+ * The scheduler: runs a task graph with at most `parallelism` tasks at once, each task as soon
+ * as everything it waits for has succeeded. Subgraph bookkeeping follows Cloudify: "Subgraph
+ * started/succeeded/failed" events, and a task failing for good fails its subgraph, which
+ * fails the execution: nothing new starts, running tasks finish, nothing is rolled back.
+ *
+ * O(tasks + edges): each task is made ready once, each edge is followed once.
+ */
+import type { OperationError } from '../executor/executor.js';
+import type { GraphTask, Subgraph, TaskGraph } from '../graph/task-graph.js';
+import { makeEvent } from './events.js';
+import { runOperationTask, type OperationTaskResult } from './operation-task.js';
+import type { RunState } from './run-state.js';
+
+/** How running a graph ended. */
+export interface GraphResult {
+  readonly status: 'terminated' | 'failed' | 'cancelled';
+  /** Why it failed ('' otherwise). */
+  readonly error: string;
+}
+
+/** A FIFO queue with O(1) take (Array#shift is O(n), which large graphs would feel). */
+class Queue<T> {
+  private items: T[] = [];
+  private head = 0;
+  push(...items: T[]): void {
+    this.items.push(...items);
+  }
+  take(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head++];
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+  get length(): number {
+    return this.items.length - this.head;
+  }
+}
+
+interface SubgraphProgress {
+  readonly sub: Subgraph;
+  remaining: number;
+  started: boolean;
+  failed: boolean;
+}
+
+/** Describes a final task failure for the execution's error. */
+export function describeFailure(result: Extract<OperationTaskResult, { ok: false }>): string {
+  const e: OperationError = result.error;
+  const attempts = result.attempt + 1;
+  const tail =
+    e.output_tail !== undefined && e.output_tail !== ''
+      ? `\nOutput (last lines):\n${e.output_tail}`
+      : '';
+  return (
+    `Task failed: ${result.taskName} on ${result.instanceId} ` +
+    `(${result.operation}, attempt ${attempts}${result.maxRetries >= 0 ? ` of ${result.maxRetries + 1}` : ''}): ` +
+    `${e.type}: ${e.message}${tail}`
+  );
+}
+
+/** Runs `graph` to its end. */
+export async function runGraph(graph: TaskGraph, run: RunState): Promise<GraphResult> {
+  const waits = new Map<string, number>();
+  const progress = new Map<string, SubgraphProgress>();
+  for (const sub of graph.subgraphs.values()) {
+    progress.set(sub.name, { sub, remaining: sub.tasks.length, started: false, failed: false });
+  }
+  for (const task of graph.tasks.values()) waits.set(task.id, task.waitsFor);
+
+  const ready = new Queue<GraphTask>();
+  // Tasks that succeeded in an earlier run (resume) count as done without running.
+  const settle = (task: GraphTask): void => {
+    const p = progress.get(task.subgraph);
+    if (p !== undefined) p.remaining--;
+    for (const d of task.dependents) {
+      const left = (waits.get(d) ?? 0) - 1;
+      waits.set(d, left);
+      if (left === 0) ready.push(graph.tasks.get(d) as GraphTask);
+    }
+  };
+  for (const t of graph.tasks.values()) if (t.waitsFor === 0) ready.push(t);
+  const pending: GraphTask[] = [];
+  for (let task = ready.take(); task !== undefined; task = ready.take()) {
+    if (run.succeededBefore(task.id)) settle(task);
+    else pending.push(task);
+  }
+  for (const task of pending) ready.push(task);
+
+  let running = 0;
+  let failure = '';
+  let stopping = false;
+  let finish!: () => void;
+  let crash!: (error: unknown) => void;
+  const finished = new Promise<void>((resolve, reject) => {
+    finish = resolve;
+    crash = reject;
+  });
+
+  const subgraphEvent = async (p: SubgraphProgress, what: string): Promise<void> => {
+    await run.commit({
+      events: [
+        makeEvent(
+          run.scope,
+          what === 'failed'
+            ? 'task_failed'
+            : what === 'started'
+              ? 'task_started'
+              : 'task_succeeded',
+          `Subgraph ${what} '${p.sub.name}'`,
+          {
+            context: p.sub.instanceId === undefined ? {} : { node_id: p.sub.instanceId },
+          },
+        ),
+      ],
+    });
+  };
+
+  const execute = async (task: GraphTask): Promise<boolean> => {
+    const p = progress.get(task.subgraph);
+    if (p !== undefined && !p.started) {
+      p.started = true;
+      await subgraphEvent(p, 'started');
+    }
+    const spec = task.spec;
+    switch (spec.kind) {
+      case 'state':
+        await run.commit({
+          instances: [{ id: spec.instanceId, state: spec.state }],
+          tasks: [run.taskRecord(task.id, 'succeeded', 1)],
+        });
+        return true;
+      case 'event':
+        await run.commit({
+          tasks: [run.taskRecord(task.id, 'succeeded', 1)],
+          events: [
+            makeEvent(run.scope, 'workflow_node_event', spec.message, {
+              context: {
+                node_id: spec.instanceId,
+                node_name: run.model.instance(spec.instanceId).node_id,
+              },
+            }),
+          ],
+        });
+        return true;
+      case 'operation': {
+        const result = await runOperationTask(run, task, spec);
+        if (result.ok) return true;
+        if (spec.ignoreFailure === true) {
+          await run.commit({
+            events: [
+              makeEvent(
+                run.scope,
+                'workflow_node_event',
+                `Ignoring task ${result.taskName} failure`,
+                {
+                  context: { node_id: spec.instanceId },
+                },
+              ),
+            ],
+          });
+          return true;
+        }
+        if (failure === '') failure = describeFailure(result);
+        return false;
+      }
+    }
+  };
+
+  const pump = (): void => {
+    if (run.cancelSignal.aborted) stopping = true;
+    while (!stopping && running < run.settings.parallelism && ready.length > 0) {
+      const task = ready.take() as GraphTask;
+      const p = progress.get(task.subgraph);
+      if (p?.failed === true) continue;
+      running++;
+      void (async () => {
+        try {
+          const ok = await execute(task);
+          // `running` drops only after the subgraph event is stored, so the run cannot be
+          // seen as finished while a write is in flight.
+          if (ok) {
+            settle(task);
+            if (p !== undefined && p.remaining === 0 && !p.failed) {
+              await subgraphEvent(p, 'succeeded');
+            }
+          } else {
+            if (p !== undefined) {
+              p.failed = true;
+              await subgraphEvent(p, 'failed');
+            }
+            stopping = true;
+          }
+          running--;
+          pump();
+        } catch (error) {
+          running--;
+          stopping = true;
+          crash(error);
+        }
+      })();
+    }
+    if (running === 0 && (stopping || ready.length === 0)) finish();
+  };
+  const onCancel = (): void => {
+    pump();
+  };
+  run.cancelSignal.addEventListener('abort', onCancel);
+  try {
+    pump();
+    await finished;
+  } finally {
+    run.cancelSignal.removeEventListener('abort', onCancel);
+  }
+  if (failure !== '') return { status: 'failed', error: failure };
+  if (run.cancelSignal.aborted) return { status: 'cancelled', error: '' };
+  return { status: 'terminated', error: '' };
+}

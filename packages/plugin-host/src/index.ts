@@ -1,0 +1,34 @@
+/**
+ * `@cairn/plugin-host` — runs plugin operations in isolated, long-lived worker processes and
+ * serves their `ctx` calls. {@link createLocalExecutor} implements the engine's `Executor` port.
+ *
+ * Plugin calling convention: a plugin is an ESM module; `operation.function` (e.g.
+ * `tasks.create`) is a property path into its exports; the function is called as
+ * `fn(ctx, inputs)` and awaited. Throw `NonRecoverableError`, `RecoverableError` (with
+ * `retryAfter` seconds) or call `ctx.operation.retry()`; any other error is recoverable.
+ */
+export {
+  createLocalExecutor,
+  type LocalExecutorOptions,
+  type ResolvedPlugin,
+} from './local-executor.js';
+export { HOST_FAILURE_RECOVERABLE, HOST_FAILURE_TYPES, type HostFailureType } from './failures.js';
+export {
+  NonRecoverableError,
+  OperationRetry,
+  RecoverableError,
+  type PluginErrorCause,
+  type PluginErrorOptions,
+  type RecoverableErrorOptions,
+} from './plugin-errors.js';
+export { defaultWorkerScript } from './worker-script.js';
+export { WORKER_RUNTIME_VERSION } from './worker/runtime.js';
+export type {
+  ContextEndpoint,
+  ContextInstance,
+  ContextInstanceView,
+  ContextLogger,
+  ContextNode,
+  ContextRelationship,
+  OperationContext,
+} from './worker/context.js';

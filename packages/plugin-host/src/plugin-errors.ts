@@ -1,0 +1,69 @@
+/**
+ * The error classes plugin code throws, by name (Cloudify's `cloudify.exceptions`). The plugin
+ * SDK will export its own copies; a worker classifies thrown values by `name` (and the
+ * `recoverable` / `retryAfter` properties), never with `instanceof`, so any copy works, and so
+ * does a plain object thrown with the right name.
+ */
+
+/** One cause of a plugin error (Cloudify's `causes=[{type, message, traceback}]`). */
+export interface PluginErrorCause {
+  readonly type: string;
+  readonly message: string;
+  readonly traceback?: string;
+}
+
+/** Options of the plugin error classes. */
+export interface PluginErrorOptions {
+  /** Earlier failures that led to this one. */
+  causes?: readonly PluginErrorCause[];
+  /** The underlying error (standard `Error.cause`); reported as the first cause. */
+  cause?: unknown;
+}
+
+/** The operation failed and retrying cannot help: the task fails for good. */
+export class NonRecoverableError extends Error {
+  /** Read by the worker's classification. */
+  readonly recoverable = false;
+  /** Earlier failures that led to this one. */
+  readonly causes: readonly PluginErrorCause[];
+
+  constructor(message: string, options: PluginErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'NonRecoverableError';
+    this.causes = options.causes ?? [];
+  }
+}
+
+/** Options of {@link RecoverableError}. */
+export interface RecoverableErrorOptions extends PluginErrorOptions {
+  /** Seconds to wait before the retry (else the task's retry interval). */
+  retryAfter?: number;
+}
+
+/** The operation failed but may succeed if retried. */
+export class RecoverableError extends Error {
+  /** Read by the worker's classification. */
+  readonly recoverable: boolean = true;
+  /** Seconds to wait before the retry, if the plugin said. */
+  readonly retryAfter: number | undefined;
+  /** Earlier failures that led to this one. */
+  readonly causes: readonly PluginErrorCause[];
+
+  constructor(message: string, options: RecoverableErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'RecoverableError';
+    this.retryAfter = options.retryAfter;
+    this.causes = options.causes ?? [];
+  }
+}
+
+/**
+ * The operation asks to be run again (what `ctx.operation.retry()` leads to): always
+ * rescheduled, counted against the retries, no failure handlers.
+ */
+export class OperationRetry extends RecoverableError {
+  constructor(message: string, options: RecoverableErrorOptions = {}) {
+    super(message, options);
+    this.name = 'OperationRetry';
+  }
+}

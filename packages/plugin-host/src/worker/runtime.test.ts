@@ -1,0 +1,188 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  PROTOCOL_VERSION,
+  encodeMessage,
+  parseWorkerMessage,
+  type DoneMessage,
+  type RunRequest,
+  type WorkerMessage,
+} from '@cairn/plugin-protocol';
+import { WorkerRuntime } from './runtime.js';
+
+interface Ctx {
+  instance: {
+    runtime_properties: Record<string, unknown>;
+    update(): Promise<void>;
+    version: number;
+  };
+  signal: AbortSignal;
+}
+
+/** A plugin module held in memory. */
+const plugin = {
+  tasks: {
+    async store(ctx: Ctx): Promise<number> {
+      ctx.instance.runtime_properties.stored = true;
+      await ctx.instance.update();
+      return ctx.instance.version;
+    },
+    async wait(ctx: Ctx): Promise<string> {
+      await new Promise((resolve) => {
+        ctx.signal.addEventListener('abort', resolve);
+      });
+      return 'aborted';
+    },
+  },
+};
+
+function request(fn: string): RunRequest {
+  return {
+    task_id: 't',
+    execution_id: 'e',
+    deployment_id: 'd',
+    blueprint_id: 'b',
+    workflow_id: 'w',
+    tenant: 't',
+    plugin: { name: 'p', package_name: null, package_version: null, source: null, properties: {} },
+    operation: { name: 'op', function: fn, retry_number: 0, max_retries: 0 },
+    inputs: {},
+    timeout: null,
+    timeout_recoverable: false,
+    node: {
+      id: 'n',
+      name: 'n',
+      type: 'T',
+      type_hierarchy: ['T'],
+      properties: {},
+      number_of_instances: 1,
+    },
+    instance: {
+      id: 'n_1',
+      runtime_properties: {},
+      version: 1,
+      host_id: null,
+      host_ip: null,
+      index: 1,
+      scaling_groups: [],
+    },
+    resources_path: mkdtempSync(join(tmpdir(), 'cairn-runtime-')),
+    workdir: join(tmpdir(), 'cairn-runtime-workdir'),
+  };
+}
+
+/** A runtime wired to an in-memory "host": every message goes through the real encoding. */
+function harness() {
+  const sent: WorkerMessage[] = [];
+  const output: string[] = [];
+  const waiters: (() => void)[] = [];
+  const runtime = new WorkerRuntime({
+    send: (message) => {
+      const parsed = parseWorkerMessage(encodeMessage(message).trimEnd());
+      if (!parsed.ok) throw new Error(parsed.issue.message);
+      sent.push(parsed.message);
+      for (const wake of waiters.splice(0)) wake();
+    },
+    importModule: () => Promise.resolve(plugin),
+    writeOutput: (_stream, text) => output.push(text),
+    exit: () => undefined,
+  });
+  const next = async <T extends WorkerMessage['type']>(
+    type: T,
+  ): Promise<Extract<WorkerMessage, { type: T }>> => {
+    for (;;) {
+      const found = sent.find((message) => message.type === type);
+      if (found !== undefined) {
+        sent.splice(sent.indexOf(found), 1);
+        return found as Extract<WorkerMessage, { type: T }>;
+      }
+      await new Promise<void>((resolve) => waiters.push(resolve));
+    }
+  };
+  return { runtime, next, output };
+}
+
+describe('WorkerRuntime (in-memory transport)', () => {
+  it('says hello, runs after welcome, serves ctx.instance.update through an rpc', async () => {
+    const { runtime, next, output } = harness();
+    runtime.start();
+    expect(await next('hello')).toMatchObject({ protocol: PROTOCOL_VERSION });
+    runtime.receive({
+      type: 'welcome',
+      protocol: PROTOCOL_VERSION,
+      entry: '/x.js',
+      rpc_timeout_ms: 1000,
+    });
+    runtime.receive({ type: 'run', id: 'op-1', request: request('tasks.store') });
+    const rpc = await next('rpc');
+    expect(rpc).toEqual({
+      type: 'rpc',
+      id: 'op-1',
+      call_id: 1,
+      method: 'instance.update',
+      params: { instance_id: 'n_1', runtime_properties: { stored: true }, version: 1 },
+    });
+    runtime.receive({ type: 'rpc_result', id: 'op-1', call_id: 1, result: { version: 2 } });
+    expect(await next('done')).toEqual<DoneMessage>({
+      type: 'done',
+      id: 'op-1',
+      outcome: { status: 'succeeded', result: 2, runtime_properties: {} },
+    });
+    expect(output.filter((text) => text.includes('op-1'))).toHaveLength(2);
+  });
+
+  it('rejects the pending rpc with the host error, and when the channel closes', async () => {
+    const { runtime, next } = harness();
+    runtime.receive({
+      type: 'welcome',
+      protocol: PROTOCOL_VERSION,
+      entry: '/x.js',
+      rpc_timeout_ms: 1000,
+    });
+    runtime.receive({ type: 'run', id: 'op-1', request: request('tasks.store') });
+    const rpc = await next('rpc');
+    runtime.receive({
+      type: 'rpc_result',
+      id: 'op-1',
+      call_id: rpc.call_id,
+      error: { type: 'ConflictError', message: 'stale', code: 'CONFLICT' },
+    });
+    expect((await next('done')).outcome).toMatchObject({
+      status: 'failed',
+      error: { type: 'RecoverableError', message: 'stale' },
+      runtime_properties: { n_1: { stored: true } },
+    });
+    runtime.receive({ type: 'run', id: 'op-2', request: request('tasks.store') });
+    await next('rpc');
+    runtime.channelClosed();
+    expect((await next('done')).outcome).toMatchObject({
+      status: 'failed',
+      error: { message: 'the plugin host went away' },
+    });
+  });
+
+  it('aborts ctx.signal on cancel, and refuses work before welcome or while busy', async () => {
+    const { runtime, next } = harness();
+    runtime.receive({ type: 'run', id: 'early', request: request('tasks.wait') });
+    expect((await next('done')).outcome).toMatchObject({ error: { type: 'ProtocolError' } });
+    runtime.receive({
+      type: 'welcome',
+      protocol: PROTOCOL_VERSION,
+      entry: '/x.js',
+      rpc_timeout_ms: 1000,
+    });
+    runtime.receive({ type: 'run', id: 'op-1', request: request('tasks.wait') });
+    runtime.receive({ type: 'run', id: 'op-2', request: request('tasks.wait') });
+    expect(await next('done')).toMatchObject({
+      id: 'op-2',
+      outcome: { error: { message: 'run while busy' } },
+    });
+    runtime.receive({ type: 'cancel', id: 'op-1' });
+    expect(await next('done')).toMatchObject({
+      id: 'op-1',
+      outcome: { status: 'succeeded', result: 'aborted' },
+    });
+  });
+});

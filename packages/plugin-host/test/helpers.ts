@@ -1,0 +1,125 @@
+/**
+ * Test helpers: operation requests for the fixture plugins, and callbacks that record what an
+ * operation asked of the engine.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type {
+  OperationCallbacks,
+  OperationInstance,
+  OperationLog,
+  OperationNode,
+  OperationRequest,
+} from '@cairn/engine';
+import type { JsonObject } from '@cairn/plugin-protocol';
+
+/** A fixture file's absolute path. */
+export function fixture(path: string): string {
+  return fileURLToPath(new URL(`./fixtures/${path}`, import.meta.url));
+}
+
+/** The faulty plugin's entry module. */
+export const FAULTY_PLUGIN = fixture('faulty-plugin/index.js');
+
+const workdirs = mkdtempSync(join(tmpdir(), 'cairn-plugin-host-test-'));
+
+/** A node template. */
+export function node(id: string, properties: JsonObject = {}): OperationNode {
+  return {
+    id,
+    name: id,
+    type: 'cloudify.nodes.Root',
+    type_hierarchy: ['cloudify.nodes.Root'],
+    properties,
+    number_of_instances: 1,
+  };
+}
+
+/** A node instance. */
+export function instance(
+  id: string,
+  runtimeProperties: JsonObject = {},
+  extra: Partial<OperationInstance> = {},
+): OperationInstance {
+  return {
+    id,
+    runtime_properties: runtimeProperties,
+    version: 1,
+    host_id: null,
+    host_ip: null,
+    index: 1,
+    scaling_groups: [],
+    ...extra,
+  };
+}
+
+let sequence = 0;
+
+/** A node operation request that runs `fn` of the fixture plugin. */
+export function request(fn: string, overrides: Partial<OperationRequest> = {}): OperationRequest {
+  sequence += 1;
+  return {
+    task_id: `task-${sequence}#0`,
+    execution_id: 'exec-1',
+    deployment_id: 'dep-1',
+    blueprint_id: 'bp-1',
+    workflow_id: 'install',
+    tenant: 'default_tenant',
+    plugin: {
+      name: 'faulty',
+      package_name: 'faulty-plugin',
+      package_version: '1.0.0',
+      source: null,
+      properties: { region: 'eu' },
+    },
+    operation: {
+      name: 'cloudify.interfaces.lifecycle.create',
+      function: fn,
+      retry_number: 0,
+      max_retries: 3,
+    },
+    inputs: {},
+    timeout: null,
+    timeout_recoverable: false,
+    node: node('server', { port: 80, names: ['a', 'b'] }),
+    instance: instance(`server_${sequence.toString().padStart(6, '0')}`),
+    resources_path: fixture('blueprint'),
+    workdir: join(workdirs, `plugins-${sequence}`),
+    ...overrides,
+  };
+}
+
+/** Callbacks that record logs and store runtime properties with optimistic versions. */
+export class RecordingCallbacks implements OperationCallbacks {
+  readonly logs: OperationLog[] = [];
+  readonly stored: { instanceId: string; properties: JsonObject; version: number }[] = [];
+  /** The stored version per instance (1 when unknown). */
+  readonly versions = new Map<string, number>();
+
+  log(record: OperationLog): void {
+    this.logs.push(record);
+  }
+
+  updateRuntimeProperties(
+    instanceId: string,
+    properties: JsonObject,
+    version: number,
+  ): Promise<number> {
+    const current = this.versions.get(instanceId) ?? 1;
+    if (version !== current) {
+      const error = new Error(`instance ${instanceId} is at version ${current}, not ${version}`);
+      error.name = 'ConflictError';
+      return Promise.reject(error);
+    }
+    this.stored.push({ instanceId, properties, version });
+    this.versions.set(instanceId, current + 1);
+    return Promise.resolve(current + 1);
+  }
+
+  /** The messages logged at a level. */
+  messages(level: OperationLog['level']): string[] {
+    return this.logs.filter((log) => log.level === level).map((log) => log.message);
+  }
+}

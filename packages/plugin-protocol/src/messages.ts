@@ -1,0 +1,292 @@
+/**
+ * The messages between Cairn's plugin host and a plugin worker, as discriminated unions on `type`.
+ *
+ * Everything here is plain JSON: a worker in any language can speak it. The payload shapes mirror
+ * the engine's `OperationRequest` / `OperationOutcome` structurally (this package may depend only
+ * on `@cairn/errors`), so the host passes the engine's values through unchanged.
+ */
+import type { JsonValue } from '@cairn/errors';
+
+export type { JsonValue };
+
+/**
+ * The protocol version this package speaks. A worker announces its own in `hello`; the host
+ * refuses any other. Bump it on any change a peer of the previous version would misread.
+ */
+export const PROTOCOL_VERSION = 1;
+
+/** A JSON object. */
+export interface JsonObject {
+  [key: string]: JsonValue;
+}
+
+/** A node template as an operation sees it (`ctx.node`). */
+export interface NodeData {
+  readonly id: string;
+  readonly name: string;
+  readonly type: string;
+  readonly type_hierarchy: readonly string[];
+  readonly properties: JsonObject;
+  readonly number_of_instances: number;
+}
+
+/** A relationship of a node instance (`ctx.instance.relationships[i]`). */
+export interface RelationshipData {
+  readonly type: string;
+  readonly type_hierarchy: readonly string[];
+  readonly target: { readonly node: NodeData; readonly instance: InstanceData };
+}
+
+/** A node instance as an operation sees it (`ctx.instance`). */
+export interface InstanceData {
+  readonly id: string;
+  readonly runtime_properties: JsonObject;
+  /** The stored version the runtime properties were read at (for `instance.update`). */
+  readonly version: number;
+  readonly host_id: string | null;
+  readonly host_ip: string | null;
+  readonly index: number;
+  readonly scaling_groups: readonly { readonly name: string; readonly id: string }[];
+  /** Present for node operations; one level deep. */
+  readonly relationships?: readonly RelationshipData[];
+}
+
+/** One end of a relationship operation (`ctx.source`, `ctx.target`). */
+export interface EndpointData {
+  readonly node: NodeData;
+  readonly instance: InstanceData;
+}
+
+/** The plugin an operation belongs to (`ctx.plugin`). */
+export interface PluginData {
+  readonly name: string;
+  readonly package_name: string | null;
+  readonly package_version: string | null;
+  readonly source: string | null;
+  readonly properties: JsonObject;
+}
+
+/** Which operation runs (`ctx.operation`). */
+export interface OperationData {
+  /** Full name, e.g. `cloudify.interfaces.lifecycle.create`. */
+  readonly name: string;
+  /** Property path of the function in the plugin's entry module exports, e.g. `tasks.create`. */
+  readonly function: string;
+  readonly retry_number: number;
+  /** -1 when unlimited. */
+  readonly max_retries: number;
+  /** For relationship operations: which end's interface runs it. */
+  readonly relationship?: 'source' | 'target';
+}
+
+/** Everything a worker needs to run one operation (the engine's `OperationRequest`). */
+export interface RunRequest {
+  readonly task_id: string;
+  readonly execution_id: string;
+  readonly deployment_id: string;
+  readonly blueprint_id: string;
+  readonly workflow_id: string;
+  readonly tenant: string;
+  readonly plugin: PluginData;
+  readonly operation: OperationData;
+  readonly inputs: JsonObject;
+  /** Seconds; null for no limit. The host enforces it; the worker only reports it. */
+  readonly timeout: number | null;
+  readonly timeout_recoverable: boolean;
+  readonly node?: NodeData;
+  readonly instance?: InstanceData;
+  readonly source?: EndpointData;
+  readonly target?: EndpointData;
+  /** Absolute folder of the blueprint's files. */
+  readonly resources_path: string;
+  /** Absolute folder for `ctx.plugin.workdir`, created on demand. */
+  readonly workdir: string;
+}
+
+/** One cause of a failure. */
+export interface FailureCause {
+  readonly type: string;
+  readonly message: string;
+  readonly traceback?: string;
+}
+
+/** How an operation failed (the engine's `OperationError`). */
+export interface FailureData {
+  readonly type: string;
+  readonly recoverable: boolean;
+  readonly message: string;
+  /** Seconds to wait before a retry. */
+  readonly retry_after?: number;
+  readonly causes?: readonly FailureCause[];
+  readonly traceback?: string;
+  readonly output_tail?: string;
+}
+
+/** Instance id → runtime properties as the operation left them (changed instances only). */
+export interface RuntimePropertiesData {
+  readonly [instanceId: string]: JsonObject;
+}
+
+/** What running an operation gave (the engine's `OperationOutcome`). */
+export type RunOutcome =
+  | {
+      readonly status: 'succeeded';
+      readonly result: JsonValue;
+      readonly runtime_properties: RuntimePropertiesData;
+    }
+  | {
+      readonly status: 'failed';
+      readonly error: FailureData;
+      readonly runtime_properties: RuntimePropertiesData;
+    };
+
+/** Log levels an operation may write at. */
+export type LogLevel = 'debug' | 'info' | 'warning' | 'error';
+
+/** Every log level, for validation. */
+export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warning', 'error'];
+
+/** Parameters of `instance.update`: store these runtime properties if still at `version`. */
+export interface InstanceUpdateParams {
+  readonly instance_id: string;
+  readonly runtime_properties: JsonObject;
+  readonly version: number;
+}
+
+/** Result of `instance.update`: the version the properties were stored at. */
+export interface InstanceUpdateResult {
+  readonly version: number;
+}
+
+/**
+ * The calls a worker may make to the host while an operation runs, by method name. Add a method
+ * here, then handle it in the parser and in the host's exhaustive `switch`.
+ */
+export interface RpcMethods {
+  'instance.update': { params: InstanceUpdateParams; result: InstanceUpdateResult };
+}
+
+/** A method name of {@link RpcMethods}. */
+export type RpcMethod = keyof RpcMethods;
+
+/** Why a host-side call failed, as the worker sees it. */
+export interface RpcErrorData {
+  /** The error's name (e.g. `ConflictError`); the worker rebuilds an error with this name. */
+  readonly type: string;
+  readonly message: string;
+  /** The Cairn error code, when the error had one. */
+  readonly code?: string;
+}
+
+// ---- worker → host ------------------------------------------------------------------------
+
+/**
+ * The first message of a worker: what it speaks. Its shape never changes across protocol
+ * versions, so that a host can always read it and refuse politely.
+ */
+export interface HelloMessage {
+  readonly type: 'hello';
+  readonly protocol: number;
+  /** The version of the worker runtime / plugin SDK. */
+  readonly sdk_version: string;
+  readonly pid: number;
+  /** Free text naming the runtime, e.g. `node v20.20.2`. */
+  readonly runtime: string;
+}
+
+/** A log record of the running operation (`ctx.logger`). */
+export interface LogMessage {
+  readonly type: 'log';
+  readonly id: string;
+  readonly level: LogLevel;
+  readonly message: string;
+}
+
+/** A call from the running operation to the host; answered by an `rpc_result` with `call_id`. */
+export type RpcMessage = {
+  [M in RpcMethod]: {
+    readonly type: 'rpc';
+    readonly id: string;
+    readonly call_id: number;
+    readonly method: M;
+    readonly params: RpcMethods[M]['params'];
+  };
+}[RpcMethod];
+
+/** The operation `id` ended; the worker is idle again. */
+export interface DoneMessage {
+  readonly type: 'done';
+  readonly id: string;
+  readonly outcome: RunOutcome;
+}
+
+/** Every message a worker sends. */
+export type WorkerMessage = HelloMessage | LogMessage | RpcMessage | DoneMessage;
+
+// ---- host → worker ------------------------------------------------------------------------
+
+/** The host accepts the worker: it may now receive `run`. Names the plugin module to load. */
+export interface WelcomeMessage {
+  readonly type: 'welcome';
+  readonly protocol: number;
+  /** Absolute path of the plugin's entry module (the worker imports it on first use). */
+  readonly entry: string;
+  /** How long the worker waits for an `rpc_result` before failing the call. */
+  readonly rpc_timeout_ms: number;
+}
+
+/** The host refuses the worker (e.g. another protocol version); the worker should exit. */
+export interface RefuseMessage {
+  readonly type: 'refuse';
+  /** The version the host speaks. */
+  readonly protocol: number;
+  readonly reason: string;
+}
+
+/** Run one operation. A worker runs one at a time. */
+export interface RunMessage {
+  readonly type: 'run';
+  readonly id: string;
+  readonly request: RunRequest;
+}
+
+/** Cancel operation `id`: the worker aborts `ctx.signal`; the host kills it after a grace. */
+export interface CancelMessage {
+  readonly type: 'cancel';
+  readonly id: string;
+}
+
+/** The answer to an `rpc`: exactly one of `result` and `error`. */
+export type RpcResultMessage =
+  | {
+      readonly type: 'rpc_result';
+      readonly id: string;
+      readonly call_id: number;
+      readonly result: JsonValue;
+      readonly error?: undefined;
+    }
+  | {
+      readonly type: 'rpc_result';
+      readonly id: string;
+      readonly call_id: number;
+      readonly error: RpcErrorData;
+      readonly result?: undefined;
+    };
+
+/** Exit now (the host kills the worker after a grace if it does not). */
+export interface ShutdownMessage {
+  readonly type: 'shutdown';
+}
+
+/** Every message the host sends. */
+export type HostMessage =
+  WelcomeMessage | RefuseMessage | RunMessage | CancelMessage | RpcResultMessage | ShutdownMessage;
+
+/**
+ * Before each `done`, a worker writes `OUTPUT_SYNC_PREFIX + id + "\n"` to both stdout and stderr.
+ * stdout, stderr and the message channel are separate pipes, so without this mark the host could
+ * see `done` before the last lines the operation printed; it waits (briefly) for both marks so
+ * that every line is attributed to the operation that wrote it. The NUL keeps it out of the way
+ * of real output.
+ */
+export const OUTPUT_SYNC_PREFIX = '\u0000cairn:sync:';
