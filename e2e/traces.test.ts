@@ -48,6 +48,7 @@ interface TraceFile {
   readonly task_retry_interval: number;
   readonly subgraph_retries: number;
   readonly deployment_inputs: { [key: string]: PlanValue } | null;
+  readonly failure_control: { [key: string]: PlanValue }[] | null;
   readonly workflow_error: string | null;
   readonly events: TraceEvent[];
   readonly final_instances: {
@@ -55,6 +56,7 @@ interface TraceFile {
     readonly node: string;
     readonly state: string | null;
     readonly runtime_properties: { [key: string]: PlanValue };
+    readonly system_properties: { [key: string]: PlanValue };
     readonly relationships: { readonly type: string; readonly target: string }[];
   }[];
   readonly outputs?: { [key: string]: PlanValue } | null;
@@ -112,6 +114,18 @@ const SCENARIOS: Scenario[] = [
       'reinstall',
       'reinstall-node-b',
       'uninstall',
+    ],
+  },
+  {
+    dir: '07-heal',
+    steps: [
+      'install',
+      'heal-app-unhealthy',
+      'heal-app-all-healthy',
+      'heal-server-unhealthy',
+      'heal-svc-has-heal-op',
+      'heal-app-force-reinstall',
+      'heal-deployment-wide',
     ],
   },
   { dir: '13-depends-on-lifecycle-operation', steps: ['install', 'uninstall'] },
@@ -209,14 +223,33 @@ function perInstance(
   return byNode;
 }
 
+/** System properties with their timestamps blanked, as the traces record them. */
+function systemProps(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(systemProps);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => [
+        k,
+        k === 'timestamp' && v !== null ? '<timestamp>' : systemProps(v),
+      ]),
+    );
+  }
+  return value;
+}
+
 function finalStates(
-  instances: readonly { node: string; state: string | null; runtime_properties: unknown }[],
+  instances: readonly {
+    node: string;
+    state: string | null;
+    runtime_properties: unknown;
+    system_properties: unknown;
+  }[],
   ids: ReadonlyMap<string, string>,
 ): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const i of instances) {
     (out[i.node] ??= []).push(
-      `${String(i.state)} ${JSON.stringify(stripIds(i.runtime_properties, ids))}`,
+      `${String(i.state)} ${JSON.stringify(stripIds(i.runtime_properties, ids))} ${JSON.stringify(stripIds(systemProps(i.system_properties), ids))}`,
     );
   }
   for (const list of Object.values(out)) list.sort();
@@ -259,6 +292,52 @@ function orderingProblems(
     }
   }
   return problems;
+}
+
+/**
+ * Pairs the trace's (normalised) instance ids with ours, respecting the topology: an instance
+ * is paired with one of ours of the same node whose relationship targets are the paired
+ * targets. Symmetric instances (two servers) pair in index order.
+ */
+function matchInstances(
+  theirs: TraceFile['final_instances'],
+  ours: readonly NodeInstanceRecord[],
+): Map<string, string> {
+  const mapping = new Map<string, string>();
+  const used = new Set<string>();
+  const pending = [...theirs];
+  while (pending.length > 0) {
+    const i = pending.findIndex((t) => t.relationships.every((r) => mapping.has(r.target)));
+    const next = pending.splice(i < 0 ? 0 : i, 1)[0];
+    if (next === undefined) break;
+    const wanted = next.relationships.map((r) => mapping.get(r.target)).sort();
+    const candidate = ours
+      .filter((o) => o.node_id === next.node && !used.has(o.id))
+      .sort((a, b) => a.index - b.index)
+      .find(
+        (o) =>
+          JSON.stringify(o.relationships.map((r) => r.target_id).sort()) === JSON.stringify(wanted),
+      );
+    if (candidate === undefined) continue;
+    mapping.set(next.id, candidate.id);
+    used.add(candidate.id);
+  }
+  return mapping;
+}
+
+/** Replaces `@<trace id>` parameter values and control-rule instances with our ids. */
+function mapIds<T>(value: T, mapping: ReadonlyMap<string, string>): T {
+  if (typeof value === 'string') {
+    const id = value.startsWith('@') ? value.slice(1) : value;
+    return (mapping.get(id) ?? value) as T;
+  }
+  if (Array.isArray(value)) return value.map((v: unknown) => mapIds(v, mapping)) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, mapIds(v, mapping)]),
+    ) as T;
+  }
+  return value;
 }
 
 async function runScenario(scenario: Scenario, index: number): Promise<void> {
@@ -307,12 +386,19 @@ async function runScenario(scenario: Scenario, index: number): Promise<void> {
       const trace = readTrace(scenario.dir, label);
       writeFileSync(traceFile, '');
       if (existsSync(controlFile)) rmSync(controlFile);
+      const mapping = matchInstances(
+        first.final_instances,
+        await inner.listNodeInstances({ deployment_id: 'dep' }),
+      );
+      if (trace.failure_control !== null) {
+        writeFileSync(controlFile, JSON.stringify(mapIds(trace.failure_control, mapping)));
+      }
       let failed: string | null = null;
       try {
         const execution = await engine.execute({
           deploymentId: 'dep',
           workflowId: trace.workflow,
-          parameters: trace.parameters,
+          parameters: mapIds(trace.parameters, mapping),
           settings: {
             task_retries: trace.task_retries,
             task_retry_interval: trace.task_retry_interval,
@@ -345,6 +431,7 @@ async function runScenario(scenario: Scenario, index: number): Promise<void> {
             node: i.node_id,
             state: i.state,
             runtime_properties: i.runtime_properties,
+            system_properties: i.system_properties,
           })),
           ourIds,
         ),

@@ -12,7 +12,13 @@ import {
   type Plan,
   type PlanValue,
 } from '@cairn/dsl';
-import { ConflictError, InvalidInputError, NotFoundError, type JsonValue } from '@cairn/errors';
+import {
+  ConflictError,
+  InvalidInputError,
+  isCairnError,
+  NotFoundError,
+  type JsonValue,
+} from '@cairn/errors';
 import type {
   BlueprintRecord,
   DeploymentRecord,
@@ -26,10 +32,11 @@ import { evaluateAtRuntime, type SecretSource } from './functions/runtime-functi
 import type { GraphTask, TaskGraph } from './graph/task-graph.js';
 import { DeploymentModel } from './model/deployment-model.js';
 import { makeEvent, type EventScope } from './run/events.js';
-import { runGraph } from './run/run-graph.js';
+import { runGraph, type GraphResult } from './run/run-graph.js';
 import { RunState, type EventListener, type ExecutionSettings } from './run/run-state.js';
 import { BUILTIN_WORKFLOWS, WorkflowError, type WorkflowParameters } from './workflows/builtin.js';
 import { resolveParameters } from './workflows/parameters.js';
+import { PhaseFailed, type BuiltinWorkflow } from './workflows/workflow-context.js';
 
 /** Construction options of an engine. */
 export interface EngineOptions {
@@ -217,33 +224,53 @@ export class Engine {
     return new DeploymentModel(deployment, instances);
   }
 
-  private buildGraph(
+  private resolveWorkflow(
     model: DeploymentModel,
     workflowId: string,
     parameters: WorkflowParameters,
     allowCustom: boolean,
-  ): { graph: TaskGraph; parameters: WorkflowParameters } {
-    const workflow = model.plan.workflows[workflowId];
-    if (workflow === undefined) {
+  ): { workflow: BuiltinWorkflow; parameters: WorkflowParameters } {
+    const declared = model.plan.workflows[workflowId];
+    if (declared === undefined) {
       const known = Object.keys(model.plan.workflows).sort();
       throw new WorkflowError(
         `The deployment '${model.deployment.id}' has no workflow '${workflowId}'. Its workflows: ${known.join(', ')}.`,
       );
     }
-    const resolved = resolveParameters(workflowId, workflow, parameters, allowCustom);
-    const fn = workflow.operation.startsWith('cloudify.plugins.workflows.')
-      ? workflow.operation.slice('cloudify.plugins.workflows.'.length)
+    const resolved = resolveParameters(workflowId, declared, parameters, allowCustom);
+    const fn = declared.operation.startsWith('cloudify.plugins.workflows.')
+      ? declared.operation.slice('cloudify.plugins.workflows.'.length)
       : undefined;
-    const builder =
-      workflow.plugin === 'default_workflows' && fn !== undefined
+    const workflow =
+      declared.plugin === 'default_workflows' && fn !== undefined
         ? BUILTIN_WORKFLOWS.get(fn)
         : undefined;
-    if (builder === undefined) {
+    if (workflow === undefined) {
       throw new WorkflowError(
-        `The workflow '${workflowId}' (${workflow.plugin}.${workflow.operation}) cannot run yet: Cairn runs the built-in install, uninstall, reinstall, start, stop, restart and execute_operation workflows so far.`,
+        `The workflow '${workflowId}' (${declared.plugin}.${declared.operation}) cannot run yet: Cairn runs the built-in ${[...BUILTIN_WORKFLOWS.keys()].join(', ')} workflows so far.`,
       );
     }
-    return { graph: builder(model, resolved), parameters: resolved };
+    return { workflow, parameters: resolved };
+  }
+
+  /** Checks a workflow can start; returns its first graph (the whole graph for most). */
+  private buildGraph(
+    model: DeploymentModel,
+    workflowId: string,
+    parameters: WorkflowParameters,
+    allowCustom: boolean,
+  ): { graph: TaskGraph; workflow: BuiltinWorkflow; parameters: WorkflowParameters } {
+    const { workflow, parameters: resolved } = this.resolveWorkflow(
+      model,
+      workflowId,
+      parameters,
+      allowCustom,
+    );
+    if (workflow.kind === 'graph') {
+      return { graph: workflow.build(model, resolved), workflow, parameters: resolved };
+    }
+    workflow.check(model, resolved);
+    return { graph: workflow.preview(model, resolved), workflow, parameters: resolved };
   }
 
   /** The tasks an execution would run, in an order their dependencies allow; runs nothing. */
@@ -431,7 +458,7 @@ export class Engine {
         .allInstances()
         .map((i) => (Object.hasOwn(basis, i.id) ? { ...i, state: basis[i.id] ?? null } : i)),
     );
-    const { graph } = this.buildGraph(
+    const { graph, workflow } = this.buildGraph(
       basisModel,
       execution.workflow_id,
       execution.parameters,
@@ -476,7 +503,10 @@ export class Engine {
     }, 500);
     const done = (async (): Promise<ExecutionRecord> => {
       try {
-        const result = await runGraph(graph, run).catch((error: unknown) => ({
+        const result = await this.runWorkflow(workflow, graph, run, {
+          model,
+          params: execution.parameters,
+        }).catch((error: unknown) => ({
           status: 'failed' as const,
           error: `Cairn failed: ${error instanceof Error ? error.message : String(error)}`,
         }));
@@ -521,6 +551,44 @@ export class Engine {
         if (forceIt) force.abort();
       },
     };
+  }
+
+  /** Runs a workflow's graph, or its phases, to the end. */
+  private async runWorkflow(
+    workflow: BuiltinWorkflow,
+    graph: TaskGraph,
+    run: RunState,
+    context: { model: DeploymentModel; params: WorkflowParameters },
+  ): Promise<GraphResult> {
+    if (workflow.kind === 'graph') return runGraph(graph, run);
+    try {
+      await workflow.run({
+        model: context.model,
+        params: context.params,
+        run: async (phase) => {
+          const result = await runGraph(phase, run);
+          if (result.status !== 'terminated') throw new PhaseFailed(result.status, result.error);
+        },
+        setSystemProperties: async (instanceId, properties) => {
+          await run.commit({ instances: [{ id: instanceId, system_properties: properties }] });
+        },
+        stage: async (message) => {
+          await run.commit({ events: [makeEvent(run.scope, 'workflow_stage', message)] });
+        },
+        modify: async (batch) => {
+          const written = await run.commit(batch);
+          context.model.insert(batch.newInstances ?? []);
+          context.model.update(written);
+          context.model.remove(batch.deletedInstances ?? []);
+        },
+        executionId: run.scope.execution_id,
+      });
+      return { status: 'terminated', error: '' };
+    } catch (error) {
+      if (error instanceof PhaseFailed) return { status: error.status, error: error.error };
+      if (isCairnError(error)) return { status: 'failed', error: error.message };
+      throw error;
+    }
   }
 
   /** Runs an execution to its end. */

@@ -20,6 +20,11 @@ export interface OperationTaskSpec {
   readonly allowKwargsOverride?: boolean;
   /** Keep going when it fails for good (uninstall's ignore_failure). */
   readonly ignoreFailure?: boolean;
+  /**
+   * A health check (`validation.check_status`): its outcome is stored as the instance's
+   * `system_properties.status` (the old one becomes `previous_status`).
+   */
+  readonly recordStatus?: boolean;
 }
 
 /** Writes a node instance's state. */

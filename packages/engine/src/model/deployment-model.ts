@@ -23,6 +23,13 @@ export class DeploymentModel {
   readonly nodes: ReadonlyMap<string, PlanNode>;
   private readonly instances = new Map<string, NodeInstanceRecord>();
   private readonly byNode = new Map<string, NodeInstanceRecord[]>();
+  /** Where each instance sits in its node's list (updates are O(1), not a scan of the list). */
+  private readonly positions = new Map<string, number>();
+  /**
+   * Per node, its declared relationships by `target\0type` and by target (the first
+   * declaration wins, as a scan would find it): looked up for every relationship instance.
+   */
+  private readonly declaredIndex = new Map<string, Map<string, PlanRelationship>>();
 
   constructor(
     readonly deployment: DeploymentRecord,
@@ -37,6 +44,7 @@ export class DeploymentModel {
     this.instances.set(instance.id, instance);
     let list = this.byNode.get(instance.node_id);
     if (list === undefined) this.byNode.set(instance.node_id, (list = []));
+    this.positions.set(instance.id, list.length);
     list.push(instance);
   }
 
@@ -55,12 +63,36 @@ export class DeploymentModel {
     return this.instances.has(id);
   }
 
+  /** Adds instances created by a deployment modification (scale out). */
+  insert(records: readonly NodeInstanceRecord[]): void {
+    for (const record of records) this.add(record);
+  }
+
+  /** Forgets instances removed by a deployment modification (scale in). */
+  remove(ids: readonly string[]): void {
+    for (const id of ids) {
+      const record = this.instances.get(id);
+      if (record === undefined) continue;
+      this.instances.delete(id);
+      const list = this.byNode.get(record.node_id);
+      if (list !== undefined) {
+        const i = list.findIndex((r) => r.id === id);
+        if (i >= 0) list.splice(i, 1);
+      }
+    }
+  }
+
   /** Replaces stored records after a commit. */
   update(records: readonly NodeInstanceRecord[]): void {
     for (const record of records) {
       const list = this.byNode.get(record.node_id);
       if (list !== undefined) {
-        const i = list.findIndex((r) => r.id === record.id);
+        let i = this.positions.get(record.id) ?? -1;
+        if (list[i]?.id !== record.id) {
+          // Moved by a removal before it: found once, then remembered again.
+          i = list.findIndex((r) => r.id === record.id);
+          if (i >= 0) this.positions.set(record.id, i);
+        }
         if (i >= 0) list[i] = record;
       }
       this.instances.set(record.id, record);
@@ -87,17 +119,30 @@ export class DeploymentModel {
    * instance; traces finding 1).
    */
   relationshipsOf(instance: NodeInstanceRecord): RelationshipView[] {
-    const node = this.nodeOf(instance);
+    const declaredOf = this.declaredOf(this.nodeOf(instance));
     const out: RelationshipView[] = [];
     instance.relationships.forEach((rel, index) => {
       const declared =
-        node.relationships.find((r) => r.target_id === rel.target_name && r.type === rel.type) ??
-        node.relationships.find((r) => r.target_id === rel.target_name);
+        declaredOf.get(`${rel.target_name}\u0000${rel.type}`) ?? declaredOf.get(rel.target_name);
       const target = this.instances.get(rel.target_id);
       if (declared === undefined || target === undefined) return;
       out.push({ index, source: instance, target, declared });
     });
     return out;
+  }
+
+  private declaredOf(node: PlanNode): Map<string, PlanRelationship> {
+    let index = this.declaredIndex.get(node.id);
+    if (index === undefined) {
+      index = new Map();
+      for (const r of node.relationships) {
+        const key = `${r.target_id}\u0000${r.type}`;
+        if (!index.has(key)) index.set(key, r);
+        if (!index.has(r.target_id)) index.set(r.target_id, r);
+      }
+      this.declaredIndex.set(node.id, index);
+    }
+    return index;
   }
 
   /** The operation `name` of a node, or undefined when the node does not have it or it is a no-op. */

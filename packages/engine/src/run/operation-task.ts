@@ -8,7 +8,8 @@
  */
 import type { PlanNode, PlanOperation, PlanValue } from '@cairn/dsl';
 import { RuntimeEvaluationError } from '@cairn/dsl';
-import type { JsonObject, NewEvent, NodeInstanceRecord } from '@cairn/store';
+import type { JsonValue } from '@cairn/errors';
+import type { JsonObject, NewEvent, NodeInstanceChange, NodeInstanceRecord } from '@cairn/store';
 import type {
   OperationError,
   OperationInstance,
@@ -138,6 +139,21 @@ function mergeInputs(op: PlanOperation, spec: OperationTaskSpec): { [key: string
   const inputs: { [key: string]: PlanValue } = { ...op.inputs };
   for (const [key, value] of Object.entries(spec.kwargs ?? {})) inputs[key] = value as PlanValue;
   return inputs;
+}
+
+/** `system_properties` after a health check: the new status, the old one as previous. */
+function withStatus(
+  instance: NodeInstanceRecord,
+  ok: boolean,
+  task: string,
+  result: JsonValue,
+): JsonObject {
+  const previous = instance.system_properties.status ?? null;
+  return {
+    ...instance.system_properties,
+    previous_status: previous,
+    status: { ok, timestamp: new Date().toISOString(), task, result },
+  };
 }
 
 function failureMessage(error: OperationError): string {
@@ -280,10 +296,26 @@ export async function runOperationTask(
       },
       run.forceSignal,
     );
-    const instances = Object.entries(outcome.runtime_properties).map(([id, props]) => ({
-      id,
-      runtime_properties: props,
-    }));
+    const instances: NodeInstanceChange[] = Object.entries(outcome.runtime_properties).map(
+      ([id, props]) => ({ id, runtime_properties: props }),
+    );
+    const finalAttempt =
+      outcome.status === 'succeeded' ||
+      !outcome.error.recoverable ||
+      !(maxRetries < 0 || attempt < maxRetries) ||
+      run.cancelSignal.aborted;
+    if (spec.recordStatus === true && finalAttempt) {
+      const system = withStatus(
+        run.model.instance(resolved.instance.id),
+        outcome.status === 'succeeded',
+        op.operation,
+        outcome.status === 'succeeded' ? outcome.result : outcome.error.message,
+      );
+      const own = instances.find((c) => c.id === resolved.instance.id);
+      if (own !== undefined)
+        instances[instances.indexOf(own)] = { ...own, system_properties: system };
+      else instances.push({ id: resolved.instance.id, system_properties: system });
+    }
     const shown = new Set(logs);
     if (outcome.status === 'succeeded') {
       await run.commit(

@@ -5,59 +5,20 @@
  * any task exists.
  */
 import { pythonStr, type PlanValue } from '@cairn/dsl';
-import { CairnError } from '@cairn/errors';
 import type { NodeInstanceRecord } from '@cairn/store';
 import { TaskGraph, type Subgraph, type TaskSpec } from '../graph/task-graph.js';
 import type { DeploymentModel } from '../model/deployment-model.js';
+import { checkStatus, HEAL } from './heal.js';
+import { SCALE } from './scale.js';
+import type { BuiltinWorkflow } from './workflow-context.js';
+import { WorkflowError, type WorkflowParameters } from './builtin-types.js';
+import { filterInstances } from './filters.js';
 import { addInstall, addRelatedEstablish, addRelatedUnlink, addUninstall } from './lifecycle.js';
 
-/** A workflow that cannot run with these parameters; the message is the user's to read. */
-export class WorkflowError extends CairnError {
-  constructor(message: string) {
-    super('INVALID_INPUT', message);
-  }
-}
-
-/** Parameters after defaults are applied. */
-export type WorkflowParameters = { readonly [name: string]: PlanValue };
+export { WorkflowError, type WorkflowParameters };
 
 /** Builds the graph of one built-in workflow. */
 export type WorkflowBuilder = (model: DeploymentModel, params: WorkflowParameters) => TaskGraph;
-
-function strings(value: PlanValue | undefined, name: string): string[] {
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
-    throw new WorkflowError(`The parameter '${name}' must be a list of strings.`);
-  }
-  return value as string[];
-}
-
-/** The instances the filters select (type_names, node_ids, node_instance_ids combine with AND). */
-export function filterInstances(
-  model: DeploymentModel,
-  params: WorkflowParameters,
-): NodeInstanceRecord[] {
-  const types = strings(params.type_names, 'type_names');
-  const nodes = strings(params.node_ids, 'node_ids');
-  const ids = strings(params.node_instance_ids, 'node_instance_ids');
-  for (const id of nodes) {
-    if (!model.nodes.has(id))
-      throw new WorkflowError(`node_ids names '${id}', which is not a node of this deployment.`);
-  }
-  for (const id of ids) {
-    if (!model.hasInstance(id))
-      throw new WorkflowError(
-        `node_instance_ids names '${id}', which is not a node instance of this deployment.`,
-      );
-  }
-  return model.allInstances().filter((instance) => {
-    const node = model.nodeOf(instance);
-    if (types.length > 0 && !types.some((t) => node.type_hierarchy.includes(t))) return false;
-    if (nodes.length > 0 && !nodes.includes(instance.node_id)) return false;
-    if (ids.length > 0 && !ids.includes(instance.id)) return false;
-    return true;
-  });
-}
 
 function flag(value: PlanValue | undefined, fallback: boolean): boolean {
   return typeof value === 'boolean' ? value : fallback;
@@ -237,13 +198,20 @@ const restart: WorkflowBuilder = (model, params) => {
   return graph;
 };
 
+function graph(build: WorkflowBuilder): BuiltinWorkflow {
+  return { kind: 'graph', build };
+}
+
 /** Built-in workflows by the function their mapping names (`cloudify.plugins.workflows.<fn>`). */
-export const BUILTIN_WORKFLOWS: ReadonlyMap<string, WorkflowBuilder> = new Map([
-  ['install', install],
-  ['uninstall', uninstall],
-  ['reinstall', reinstall],
-  ['start', lifecycleRun('start')],
-  ['stop', lifecycleRun('stop')],
-  ['restart', restart],
-  ['execute_operation', executeOperation],
+export const BUILTIN_WORKFLOWS: ReadonlyMap<string, BuiltinWorkflow> = new Map([
+  ['install', graph(install)],
+  ['uninstall', graph(uninstall)],
+  ['reinstall', graph(reinstall)],
+  ['start', graph(lifecycleRun('start'))],
+  ['stop', graph(lifecycleRun('stop'))],
+  ['restart', graph(restart)],
+  ['execute_operation', graph(executeOperation)],
+  ['check_status', graph(checkStatus)],
+  ['auto_heal_reinstall_node_subgraph', HEAL],
+  ['scale_entity', SCALE],
 ]);
