@@ -129,6 +129,8 @@ const SCENARIOS: Scenario[] = [
     ],
   },
   { dir: '13-depends-on-lifecycle-operation', steps: ['install', 'uninstall'] },
+  { dir: '14-subgraph-retries', steps: ['subgraph-retries-0-install'] },
+  { dir: '14-subgraph-retries', steps: ['subgraph-retries-1-install'] },
   { dir: '15-parallel-siblings', steps: ['install', 'uninstall'] },
 ];
 

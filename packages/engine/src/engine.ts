@@ -29,14 +29,29 @@ import type {
 } from '@cairn/store';
 import type { Executor } from './executor/executor.js';
 import { evaluateAtRuntime, type SecretSource } from './functions/runtime-functions.js';
-import type { GraphTask, TaskGraph } from './graph/task-graph.js';
+import { TaskGraph, type GraphTask } from './graph/task-graph.js';
 import { DeploymentModel } from './model/deployment-model.js';
-import { makeEvent, type EventScope } from './run/events.js';
+import { makeEvent, makeLog, type EventScope } from './run/events.js';
 import { runGraph, type GraphResult } from './run/run-graph.js';
 import { RunState, type EventListener, type ExecutionSettings } from './run/run-state.js';
 import { BUILTIN_WORKFLOWS, WorkflowError, type WorkflowParameters } from './workflows/builtin.js';
 import { resolveParameters } from './workflows/parameters.js';
-import { PhaseFailed, type BuiltinWorkflow } from './workflows/workflow-context.js';
+import { isWorkflowExecutor, runCustomWorkflow } from './workflows/custom.js';
+import {
+  PhaseFailed,
+  type BuiltinWorkflow,
+  type WorkflowContext,
+} from './workflows/workflow-context.js';
+
+/** A custom workflow: a plugin function. */
+interface CustomWorkflow {
+  readonly kind: 'custom';
+  readonly plugin: string;
+  readonly function: string;
+}
+
+/** A workflow the engine can run. */
+type ResolvedWorkflow = BuiltinWorkflow | CustomWorkflow;
 
 /** Construction options of an engine. */
 export interface EngineOptions {
@@ -229,7 +244,7 @@ export class Engine {
     workflowId: string,
     parameters: WorkflowParameters,
     allowCustom: boolean,
-  ): { workflow: BuiltinWorkflow; parameters: WorkflowParameters } {
+  ): { workflow: ResolvedWorkflow; parameters: WorkflowParameters } {
     const declared = model.plan.workflows[workflowId];
     if (declared === undefined) {
       const known = Object.keys(model.plan.workflows).sort();
@@ -245,12 +260,21 @@ export class Engine {
       declared.plugin === 'default_workflows' && fn !== undefined
         ? BUILTIN_WORKFLOWS.get(fn)
         : undefined;
-    if (workflow === undefined) {
+    if (workflow !== undefined) return { workflow, parameters: resolved };
+    if (declared.plugin === 'default_workflows') {
       throw new WorkflowError(
-        `The workflow '${workflowId}' (${declared.plugin}.${declared.operation}) cannot run yet: Cairn runs the built-in ${[...BUILTIN_WORKFLOWS.keys()].join(', ')} workflows so far.`,
+        `The workflow '${workflowId}' maps to Cloudify's built-in ${declared.operation}, which Cairn does not implement (it has: ${[...BUILTIN_WORKFLOWS.keys()].join(', ')}).`,
       );
     }
-    return { workflow, parameters: resolved };
+    if (!isWorkflowExecutor(this.executor)) {
+      throw new WorkflowError(
+        `The workflow '${workflowId}' is a plugin function (${declared.plugin}.${declared.operation}), and this executor cannot run workflow functions.`,
+      );
+    }
+    return {
+      workflow: { kind: 'custom', plugin: declared.plugin, function: declared.operation },
+      parameters: resolved,
+    };
   }
 
   /** Checks a workflow can start; returns its first graph (the whole graph for most). */
@@ -259,7 +283,7 @@ export class Engine {
     workflowId: string,
     parameters: WorkflowParameters,
     allowCustom: boolean,
-  ): { graph: TaskGraph; workflow: BuiltinWorkflow; parameters: WorkflowParameters } {
+  ): { graph: TaskGraph; workflow: ResolvedWorkflow; parameters: WorkflowParameters } {
     const { workflow, parameters: resolved } = this.resolveWorkflow(
       model,
       workflowId,
@@ -269,6 +293,8 @@ export class Engine {
     if (workflow.kind === 'graph') {
       return { graph: workflow.build(model, resolved), workflow, parameters: resolved };
     }
+    if (workflow.kind === 'custom')
+      return { graph: new TaskGraph(), workflow, parameters: resolved };
     workflow.check(model, resolved);
     return { graph: workflow.preview(model, resolved), workflow, parameters: resolved };
   }
@@ -506,6 +532,7 @@ export class Engine {
         const result = await this.runWorkflow(workflow, graph, run, {
           model,
           params: execution.parameters,
+          resume: resuming,
         }).catch((error: unknown) => ({
           status: 'failed' as const,
           error: `Cairn failed: ${error instanceof Error ? error.message : String(error)}`,
@@ -555,40 +582,99 @@ export class Engine {
 
   /** Runs a workflow's graph, or its phases, to the end. */
   private async runWorkflow(
-    workflow: BuiltinWorkflow,
+    workflow: ResolvedWorkflow,
     graph: TaskGraph,
     run: RunState,
-    context: { model: DeploymentModel; params: WorkflowParameters },
+    context: { model: DeploymentModel; params: WorkflowParameters; resume: boolean },
   ): Promise<GraphResult> {
     if (workflow.kind === 'graph') return runGraph(graph, run);
+    const phases: WorkflowContext = {
+      model: context.model,
+      params: context.params,
+      run: async (phase) => {
+        const result = await runGraph(phase, run);
+        if (result.status !== 'terminated') throw new PhaseFailed(result.status, result.error);
+      },
+      setSystemProperties: async (instanceId, properties) => {
+        await run.commit({ instances: [{ id: instanceId, system_properties: properties }] });
+      },
+      stage: async (message) => {
+        await run.commit({ events: [makeEvent(run.scope, 'workflow_stage', message)] });
+      },
+      modify: async (batch) => {
+        const written = await run.commit(batch);
+        context.model.insert(batch.newInstances ?? []);
+        context.model.update(written);
+        context.model.remove(batch.deletedInstances ?? []);
+      },
+      executionId: run.scope.execution_id,
+    };
     try {
-      await workflow.run({
-        model: context.model,
-        params: context.params,
-        run: async (phase) => {
-          const result = await runGraph(phase, run);
-          if (result.status !== 'terminated') throw new PhaseFailed(result.status, result.error);
-        },
-        setSystemProperties: async (instanceId, properties) => {
-          await run.commit({ instances: [{ id: instanceId, system_properties: properties }] });
-        },
-        stage: async (message) => {
-          await run.commit({ events: [makeEvent(run.scope, 'workflow_stage', message)] });
-        },
-        modify: async (batch) => {
-          const written = await run.commit(batch);
-          context.model.insert(batch.newInstances ?? []);
-          context.model.update(written);
-          context.model.remove(batch.deletedInstances ?? []);
-        },
-        executionId: run.scope.execution_id,
-      });
+      if (workflow.kind === 'phased') await workflow.run(phases);
+      else await this.runCustom(workflow, run, phases, context.resume);
       return { status: 'terminated', error: '' };
     } catch (error) {
       if (error instanceof PhaseFailed) return { status: error.status, error: error.error };
       if (isCairnError(error)) return { status: 'failed', error: error.message };
       throw error;
     }
+  }
+
+  private async runCustom(
+    workflow: CustomWorkflow,
+    run: RunState,
+    context: WorkflowContext,
+    resume: boolean,
+  ): Promise<void> {
+    if (!isWorkflowExecutor(this.executor)) {
+      throw new WorkflowError('This executor cannot run workflow functions.');
+    }
+    const node = context.model.plan.nodes[0];
+    const declared = context.model.plan.workflows[run.scope.workflow_id];
+    const plugin = node !== undefined ? run.pluginOf(node, workflow.plugin) : undefined;
+    const fromPlan = Object.values(context.model.plan.workflow_plugins_to_install).find(
+      (p) => p.name === workflow.plugin,
+    );
+    await runCustomWorkflow({
+      executor: this.executor,
+      request: {
+        task_id: `${run.scope.execution_id}#workflow`,
+        execution_id: run.scope.execution_id,
+        deployment_id: run.scope.deployment_id,
+        blueprint_id: run.scope.blueprint_id,
+        workflow_id: run.scope.workflow_id,
+        tenant: run.scope.tenant,
+        plugin: {
+          name: workflow.plugin,
+          package_name: fromPlan?.package_name ?? plugin?.package_name ?? null,
+          package_version: fromPlan?.package_version ?? plugin?.package_version ?? null,
+          source: fromPlan?.source ?? plugin?.source ?? null,
+          properties: (fromPlan?.properties ?? {}),
+        },
+        function: declared?.operation ?? workflow.function,
+        resume,
+        resources_path: run.resourcesPath,
+        workdir: run.workdirFor(workflow.plugin),
+      },
+      params: context.params,
+      context,
+      log: (record) => {
+        const log = makeLog(run.scope, record.level, record.message, {
+          logger: `${run.scope.execution_id}#workflow`,
+        });
+        void run.commit({ events: [log] });
+      },
+      nodeEvent: async (instanceId, message) => {
+        await run.commit({
+          events: [
+            makeEvent(run.scope, 'workflow_node_event', message, {
+              context: { node_id: instanceId, node_name: run.model.instance(instanceId).node_id },
+            }),
+          ],
+        });
+      },
+      signal: run.forceSignal,
+    });
   }
 
   /** Runs an execution to its end. */

@@ -163,3 +163,114 @@ export interface Executor {
   /** Stops every worker (idempotent). */
   close(): Promise<void>;
 }
+
+/** A node instance as a workflow function sees it. */
+export interface WorkflowInstanceView {
+  readonly id: string;
+  readonly node_id: string;
+  readonly state: string | null;
+  readonly runtime_properties: JsonObject;
+  readonly host_id: string | null;
+  readonly index: number;
+  readonly relationships: readonly {
+    readonly type: string;
+    readonly target_id: string;
+    readonly target_name: string;
+  }[];
+}
+
+/** A node as a workflow function sees it (`ctx.nodes`). */
+export interface WorkflowNodeView {
+  readonly id: string;
+  readonly type: string;
+  readonly type_hierarchy: readonly string[];
+  readonly properties: JsonObject;
+  /** Operation names the node has (full and unique short names). */
+  readonly operations: readonly string[];
+  readonly number_of_instances: number;
+}
+
+/** Everything a custom workflow function needs to start. */
+export interface WorkflowRequest {
+  /** Unique per run of the function. */
+  readonly task_id: string;
+  readonly execution_id: string;
+  readonly deployment_id: string;
+  readonly blueprint_id: string;
+  readonly workflow_id: string;
+  readonly tenant: string;
+  readonly plugin: OperationPlugin;
+  /** The function's path inside the plugin's entry module exports. */
+  readonly function: string;
+  /** The workflow's parameters, checked and with defaults. */
+  readonly parameters: JsonObject;
+  readonly nodes: readonly WorkflowNodeView[];
+  readonly instances: readonly WorkflowInstanceView[];
+  /** True when the execution is being resumed (Cloudify's `ctx.resume`). */
+  readonly resume: boolean;
+  readonly resources_path: string;
+  readonly workdir: string;
+}
+
+/**
+ * One task of a graph a workflow function builds: an operation on an instance (or one side of
+ * one of its relationships), a state write, or a node event. `depends_on` names tasks of the
+ * same graph this one waits for.
+ */
+export type WorkflowTaskSpec = {
+  /** Unique inside the graph. */
+  readonly id: string;
+  readonly instance_id: string;
+  readonly depends_on: readonly string[];
+} & (
+  | {
+      readonly kind: 'operation';
+      readonly operation: string;
+      readonly kwargs?: JsonObject;
+      readonly allow_kwargs_override?: boolean;
+      /** For relationship operations: the index of the source instance's relationship, and the side. */
+      readonly relationship?: { readonly index: number; readonly side: 'source' | 'target' };
+    }
+  | { readonly kind: 'state'; readonly state: string }
+  | { readonly kind: 'event'; readonly message: string }
+);
+
+/** How a graph a workflow function ran ended. */
+export interface WorkflowGraphResult {
+  readonly status: 'terminated' | 'failed' | 'cancelled';
+  /** Why it failed ('' otherwise). */
+  readonly error: string;
+}
+
+/** What a workflow function may ask of the engine while it runs. */
+export interface WorkflowCallbacks {
+  /** A log record from the workflow function. */
+  log(record: OperationLog): void;
+  /**
+   * Runs a graph with the engine's scheduler (the same machinery as the built-in workflows:
+   * retries, events, state); resolves when it ends. Rejects only on a malformed graph.
+   */
+  runGraph(tasks: readonly WorkflowTaskSpec[]): Promise<WorkflowGraphResult>;
+  /** `ctx.send_event`: a `workflow_stage` event, or a node event when an instance is named. */
+  sendEvent(message: string, instanceId?: string): Promise<void>;
+  /** The node instances as they are stored now. */
+  instances(): Promise<readonly WorkflowInstanceView[]>;
+}
+
+/** How a workflow function ended. */
+export type WorkflowOutcome =
+  | { readonly status: 'succeeded'; readonly result: JsonValue }
+  | { readonly status: 'failed'; readonly error: OperationError };
+
+/** Runs custom workflow functions (optional: an executor without it cannot run them). */
+export interface WorkflowExecutor {
+  /**
+   * Runs a workflow function in a worker. Never rejects for a failure of the function or of
+   * its worker: those are `failed` outcomes. `signal` cancels it.
+   */
+  runWorkflow(
+    request: WorkflowRequest,
+    callbacks: WorkflowCallbacks,
+    signal?: AbortSignal,
+  ): Promise<WorkflowOutcome>;
+}

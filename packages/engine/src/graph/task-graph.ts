@@ -71,6 +71,11 @@ export interface Subgraph {
   /** Tasks that start it and end it (for whole-subgraph dependencies). */
   first: string[];
   last: string[];
+  /**
+   * An install subgraph's retry (Cloudify's `subgraph_retries`): the steps that uninstall the
+   * instance as it now is and install it again, given the instance's current state.
+   */
+  reinstall?: (state: string | null) => readonly (readonly TaskSpec[])[];
 }
 
 /** A directed acyclic graph of tasks, grouped in subgraphs. */
@@ -107,6 +112,14 @@ export class TaskGraph {
     if (sub.first.length === 0) sub.first = first;
     sub.last = previous;
     return { first, last: previous };
+  }
+
+  /** Adds one task to a subgraph with no dependencies (callers add them with {@link depend}). */
+  addTask(sub: Subgraph, spec: TaskSpec): string {
+    const id = this.add(sub, spec);
+    if (sub.first.length === 0) sub.first = [id];
+    sub.last = [...sub.last, id];
+    return id;
   }
 
   private add(sub: Subgraph, spec: TaskSpec): string {

@@ -73,7 +73,10 @@ export async function runGraph(graph: TaskGraph, run: RunState): Promise<GraphRe
 
   const ready = new Queue<GraphTask>();
   // Tasks that succeeded in an earlier run (resume) count as done without running.
+  const doneTasks = new Set<string>();
+  const replaced = new Map<string, { original: SubgraphProgress; left: string[] }>();
   const settle = (task: GraphTask): void => {
+    doneTasks.add(task.id);
     const p = progress.get(task.subgraph);
     if (p !== undefined) p.remaining--;
     for (const d of task.dependents) {
@@ -92,6 +95,9 @@ export async function runGraph(graph: TaskGraph, run: RunState): Promise<GraphRe
 
   let running = 0;
   let failure = '';
+  // Tasks of an install subgraph that a successful retry replaced: done without running.
+  const skipped = new Set<string>();
+  const retries = new Map<string, number>();
   let stopping = false;
   let finish!: () => void;
   let crash!: (error: unknown) => void;
@@ -164,10 +170,63 @@ export async function runGraph(graph: TaskGraph, run: RunState): Promise<GraphRe
           });
           return true;
         }
-        if (failure === '') failure = describeFailure(result);
+        // An operation killed by a force-cancel did not fail the execution: it was cancelled.
+        const cancelled = run.cancelSignal.aborted && result.error.type === 'CancelledError';
+        if (failure === '' && !cancelled) failure = describeFailure(result);
         return false;
       }
     }
+  };
+
+  /**
+   * Retries a failed install subgraph as a reinstall, when `subgraph_retries` allows: new tasks
+   * uninstall the instance as it is now and install it again; when they succeed, what was left
+   * of the failed subgraph counts as done, so whatever waited for it goes on.
+   */
+  const retrySubgraph = async (p: SubgraphProgress): Promise<boolean> => {
+    const sub = p.sub;
+    const used = retries.get(sub.instanceId ?? sub.name) ?? 0;
+    const allowed = run.settings.subgraph_retries;
+    if (sub.reinstall === undefined || sub.instanceId === undefined) return false;
+    if (run.cancelSignal.aborted || (allowed >= 0 && used >= allowed)) return false;
+    retries.set(sub.instanceId, used + 1);
+    failure = '';
+    const instanceId = sub.instanceId;
+    const steps = sub.reinstall(run.model.instance(instanceId).state);
+    const retry = graph.subgraph(`reinstall${used + 1}_${instanceId}`, instanceId);
+    graph.append(retry, steps);
+    const suffix = allowed < 0 ? ` [retry ${used + 1}]` : ` [retry ${used + 1}/${allowed}]`;
+    const retryProgress: SubgraphProgress = {
+      sub: retry,
+      remaining: retry.tasks.length,
+      started: true,
+      failed: false,
+    };
+    progress.set(retry.name, retryProgress);
+    await run.commit({
+      events: [
+        makeEvent(run.scope, 'task_started', `Subgraph started '${retry.name}'${suffix}`, {
+          context: { node_id: instanceId },
+        }),
+        makeEvent(
+          run.scope,
+          'workflow_node_event',
+          'Node lifecycle failed. Attempting to re-run node lifecycle',
+          { context: { node_id: instanceId, node_name: run.model.instance(instanceId).node_id } },
+        ),
+      ],
+    });
+    retry.reinstall = sub.reinstall;
+    replaced.set(
+      retry.name,
+      replaced.get(sub.name) ?? { original: p, left: sub.tasks.filter((id) => !doneTasks.has(id)) },
+    );
+    for (const id of retry.tasks) {
+      const t = graph.tasks.get(id) as GraphTask;
+      waits.set(id, t.waitsFor);
+      if (t.waitsFor === 0) ready.push(t);
+    }
+    return true;
   };
 
   const pump = (): void => {
@@ -175,6 +234,10 @@ export async function runGraph(graph: TaskGraph, run: RunState): Promise<GraphRe
     while (!stopping && running < run.settings.parallelism && ready.length > 0) {
       const task = ready.take() as GraphTask;
       const p = progress.get(task.subgraph);
+      if (skipped.has(task.id)) {
+        settle(task);
+        continue;
+      }
       if (p?.failed === true) continue;
       running++;
       void (async () => {
@@ -186,13 +249,21 @@ export async function runGraph(graph: TaskGraph, run: RunState): Promise<GraphRe
             settle(task);
             if (p !== undefined && p.remaining === 0 && !p.failed) {
               await subgraphEvent(p, 'succeeded');
+              // A retry succeeded: what was left of the subgraph it replaced is done.
+              const replacedSub = replaced.get(p.sub.name);
+              if (replacedSub !== undefined) {
+                for (const id of replacedSub.left) skipped.add(id);
+                for (const id of replacedSub.left) {
+                  if ((waits.get(id) ?? 0) <= 0) ready.push(graph.tasks.get(id) as GraphTask);
+                }
+              }
             }
           } else {
             if (p !== undefined) {
               p.failed = true;
               await subgraphEvent(p, 'failed');
             }
-            stopping = true;
+            if (p === undefined || !(await retrySubgraph(p))) stopping = true;
           }
           running--;
           pump();

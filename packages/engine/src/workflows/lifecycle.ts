@@ -313,6 +313,10 @@ export function addInstall(
   for (const instance of instances) {
     const sub = graph.subgraph(`${prefix}${instance.id}`, instance.id);
     graph.append(sub, installSteps(model, instance));
+    sub.reinstall = (state) => [
+      ...uninstallSteps(model, { ...model.instance(instance.id), state }, false),
+      ...installSteps(model, { ...model.instance(instance.id), state: 'deleted' }),
+    ];
     subs.set(instance.id, sub);
   }
   for (const instance of instances) {
