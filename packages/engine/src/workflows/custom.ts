@@ -4,7 +4,6 @@
  * graphs with a typed API and asks the engine to run them: they run on the same scheduler as
  * the built-in workflows, with the same retries, events, states and resume.
  */
-import type { JsonObject } from '@cairn/store';
 import type {
   OperationError,
   WorkflowCallbacks,
