@@ -59,6 +59,7 @@ interface NodeProgress {
 export function liveProgress(output: Output, stream: NodeJS.WriteStream): ProgressView {
   const nodes = new Map<string, NodeProgress>();
   let drawn = 0;
+  let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const s = output.style;
 
@@ -67,7 +68,9 @@ export function liveProgress(output: Output, stream: NodeJS.WriteStream): Progre
     drawn = 0;
   };
   const draw = (): void => {
+    if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
+    if (stopped) return;
     clear();
     const width = stream.columns > 20 ? stream.columns - 1 : 100;
     const lines: string[] = [];
@@ -88,6 +91,7 @@ export function liveProgress(output: Output, stream: NodeJS.WriteStream): Progre
 
   return {
     listener(event) {
+      if (stopped) return;
       const c = event.context;
       const instance = typeof c.node_id === 'string' ? c.node_id : undefined;
       const nodeName =
@@ -98,7 +102,7 @@ export function liveProgress(output: Output, stream: NodeJS.WriteStream): Progre
         if (p === undefined) nodes.set(nodeName, (p = { states: new Map(), running: new Map() }));
         if (!p.states.has(instance)) p.states.set(instance, 'waiting');
         const op = typeof c.operation === 'string' ? c.operation : '';
-        if (type === 'task_started') p.running.set(`${instance} ${op}`, op);
+        if (type === 'task_started' && op !== '') p.running.set(`${instance} ${op}`, op);
         if (type === 'task_succeeded' || type === 'task_failed' || type === 'task_rescheduled') {
           p.running.delete(`${instance} ${op}`);
         }
@@ -124,6 +128,7 @@ export function liveProgress(output: Output, stream: NodeJS.WriteStream): Progre
       schedule();
     },
     stop() {
+      stopped = true;
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
       clear();
