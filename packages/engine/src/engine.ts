@@ -10,6 +10,7 @@ import {
   RuntimeEvaluationError,
   type Diagnostic,
   type Plan,
+  type PlanSourceMap,
   type PlanValue,
 } from '@cairn/dsl';
 import {
@@ -72,6 +73,11 @@ export interface CreateDeploymentOptions {
   readonly inputs?: { readonly [name: string]: PlanValue };
   /** Deterministic instance ids (tests). */
   readonly seed?: number | string;
+  /**
+   * Where the blueprint's parts are in its files, when the caller parsed it just now: input
+   * diagnostics then point into the blueprint, with a code frame (a stored plan has no positions).
+   */
+  readonly sourceMap?: PlanSourceMap;
 }
 
 /** A deployment that could not be created: its inputs or functions are wrong. */
@@ -197,6 +203,7 @@ export class Engine {
     const prepared = prepareDeployment(planOf(blueprint), {
       inputs: options.inputs ?? {},
       ...(options.seed === undefined ? {} : { seed: options.seed }),
+      ...(options.sourceMap === undefined ? {} : { sourceMap: options.sourceMap }),
     });
     if (!prepared.ok || prepared.deployment === undefined) {
       const errors = prepared.diagnostics.filter((d) => d.severity === 'error');
@@ -394,7 +401,8 @@ export class Engine {
     await this.recoverInterrupted(options.deploymentId);
     const model = await this.load(options.deploymentId);
     const settings: ExecutionSettings = { ...DEFAULT_SETTINGS, ...(options.settings ?? {}) };
-    const { parameters } = this.buildGraph(
+    // Built once: the check that the workflow can start gives the graph the run uses.
+    const { graph, workflow, parameters } = this.buildGraph(
       model,
       options.workflowId,
       options.parameters ?? {},
@@ -417,7 +425,7 @@ export class Engine {
       owner: { pid: process.pid, hostname: hostname() },
     };
     await this.store.createExecution(execution);
-    return this.launch(execution, model, options.listener);
+    return this.launch(execution, model, options.listener, { graph, workflow });
   }
 
   /**
@@ -452,15 +460,17 @@ export class Engine {
       },
     });
     const resumed = (await this.store.getExecution(executionId)) ?? execution;
-    return this.launch(resumed, model, listener, true);
+    return this.launch(resumed, model, listener, 'resume');
   }
 
   private async launch(
     execution: ExecutionRecord,
     model: DeploymentModel,
     listener: EventListener | undefined,
-    resuming = false,
+    /** The graph built when the execution was created, or `resume` to build it again. */
+    start: { graph: TaskGraph; workflow: ResolvedWorkflow } | 'resume',
   ): Promise<ExecutionHandle> {
+    const resuming = start === 'resume';
     const cancel = new AbortController();
     const force = new AbortController();
     this.running.set(execution.id, { cancel, force });
@@ -475,21 +485,25 @@ export class Engine {
       subgraph_retries: Number(settingsJson.subgraph_retries ?? DEFAULT_SETTINGS.subgraph_retries),
       parallelism: Math.max(1, Number(settingsJson.parallelism ?? DEFAULT_SETTINGS.parallelism)),
     };
-    // The graph is built from the states the execution started with, so a resumed run has
+    // A resumed run's graph is built from the states the execution started with, so it has
     // the same tasks (and task ids) as the first.
     const basis = (settingsJson.basis ?? {}) as { [id: string]: string | null };
-    const basisModel = new DeploymentModel(
-      model.deployment,
-      model
-        .allInstances()
-        .map((i) => (Object.hasOwn(basis, i.id) ? { ...i, state: basis[i.id] ?? null } : i)),
-    );
-    const { graph, workflow } = this.buildGraph(
-      basisModel,
-      execution.workflow_id,
-      execution.parameters,
-      true,
-    );
+    const { graph, workflow } =
+      start !== 'resume'
+        ? start
+        : this.buildGraph(
+            new DeploymentModel(
+              model.deployment,
+              model
+                .allInstances()
+                .map((i) =>
+                  Object.hasOwn(basis, i.id) ? { ...i, state: basis[i.id] ?? null } : i,
+                ),
+            ),
+            execution.workflow_id,
+            execution.parameters,
+            true,
+          );
     const tasks = resuming ? await this.store.listTasks(execution.id) : [];
     const run = new RunState({
       store: this.store,
@@ -649,7 +663,7 @@ export class Engine {
           package_name: fromPlan?.package_name ?? plugin?.package_name ?? null,
           package_version: fromPlan?.package_version ?? plugin?.package_version ?? null,
           source: fromPlan?.source ?? plugin?.source ?? null,
-          properties: (fromPlan?.properties ?? {}),
+          properties: fromPlan?.properties ?? {},
         },
         function: declared?.operation ?? workflow.function,
         resume,

@@ -6,7 +6,13 @@
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { formatDiagnostic, summarizeDiagnostics, type Plan, type PlanValue } from '@cairn/dsl';
+import {
+  formatDiagnostic,
+  summarizeDiagnostics,
+  type Plan,
+  type PlanSourceMap,
+  type PlanValue,
+} from '@cairn/dsl';
 import {
   DeploymentInputError,
   type DryRunStep,
@@ -245,6 +251,7 @@ interface UploadResult {
   readonly id: string;
   readonly plan: Plan;
   readonly sources: Readonly<Record<string, string>>;
+  readonly sourceMap: PlanSourceMap | undefined;
   readonly inputs: { [name: string]: PlanValue };
 }
 
@@ -285,6 +292,7 @@ async function upload(
     id,
     plan: result.plan,
     sources: result.sources,
+    sourceMap: result.sourceMap,
     inputs: inputs,
   };
 }
@@ -350,6 +358,7 @@ Examples:
               id: deploymentId,
               blueprintId: uploaded.id,
               inputs: uploaded.inputs,
+              ...(uploaded.sourceMap === undefined ? {} : { sourceMap: uploaded.sourceMap }),
             });
           } catch (error) {
             if (error instanceof DeploymentInputError) {

@@ -369,6 +369,22 @@ export async function runOperationTask(
       };
     }
     await run.sleep((error.retry_after ?? interval) * 1000);
+    // A cancel ends the wait early; it must not start the next attempt as well.
+    if (run.cancelSignal.aborted) {
+      return {
+        ok: false,
+        error: {
+          type: 'CancelledError',
+          recoverable: false,
+          message: 'the execution was cancelled before the retry',
+        },
+        attempt,
+        maxRetries,
+        taskName: op.operation,
+        operation: spec.operation,
+        instanceId: resolved.instance.id,
+      };
+    }
     attempt++;
   }
 }
