@@ -1,6 +1,7 @@
 /**
  * The failures the host itself reports (as opposed to errors thrown by plugin code), each named
- * by meaning. They reach the engine as the `type` of a failed outcome's error.
+ * by meaning. They reach the engine as the `type` of a failed outcome's error, for operations and
+ * workflow functions alike.
  */
 import type { OperationError, OperationOutcome } from '@cairn/engine';
 
@@ -15,6 +16,8 @@ export const HOST_FAILURE_TYPES = {
   TimeoutError: 'The operation ran past its timeout; its worker was killed',
   CancelledError: 'The operation was cancelled',
   ExecutorClosedError: 'The executor was closed before the operation finished',
+  WorkflowUnsupportedError:
+    'The plugin’s worker cannot run workflow functions (it does not announce the `workflows` feature)',
 } as const;
 
 /** A failure type of {@link HOST_FAILURE_TYPES}. */
@@ -36,6 +39,7 @@ export const HOST_FAILURE_RECOVERABLE: Readonly<
   TimeoutError: 'timeout_recoverable',
   CancelledError: false,
   ExecutorClosedError: true,
+  WorkflowUnsupportedError: false,
 };
 
 /** Details of a host failure. */

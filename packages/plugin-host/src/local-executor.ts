@@ -2,17 +2,23 @@
  * The local executor: runs each operation in a long-lived worker process on this machine, one
  * pool of workers per plugin entry module (so two versions of a plugin never share a process).
  */
+import { availableParallelism } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import type {
   Executor,
   OperationCallbacks,
+  OperationError,
   OperationOutcome,
   OperationPlugin,
   OperationRequest,
+  WorkflowCallbacks,
+  WorkflowExecutor,
+  WorkflowOutcome,
+  WorkflowRequest,
 } from '@cairn/engine';
 import { DEFAULT_MAX_MESSAGE_LENGTH } from '@cairn/plugin-protocol';
 import { failedOutcome, hostFailure } from './failures.js';
-import { WorkerPool } from './worker-pool.js';
+import { WorkerPool, type PoolLimits } from './worker-pool.js';
 import { defaultWorkerScript } from './worker-script.js';
 import type { WorkerSettings } from './worker-process.js';
 
@@ -22,12 +28,30 @@ export interface ResolvedPlugin {
   readonly entry: string;
 }
 
+/**
+ * What {@link createLocalExecutor} returns: the engine's `Executor` (operations) and
+ * `WorkflowExecutor` (custom workflow functions), sharing worker settings and `close`.
+ */
+export interface LocalExecutor extends Executor, WorkflowExecutor {}
+
+/** What a worker runs. */
+type Job = 'operation' | 'workflow';
+
 /** Options of {@link createLocalExecutor}. Logs go to each operation's callbacks, not a logger. */
 export interface LocalExecutorOptions {
   /** Finds the code of a plugin; undefined when it is not installed (a non-recoverable failure). */
   resolvePlugin(plugin: OperationPlugin): ResolvedPlugin | undefined;
-  /** Most worker processes per plugin entry (default 4). */
+  /**
+   * Most worker processes per plugin entry (default 50, the engine's default parallelism). A
+   * worker runs one operation at a time, so this should be at least the parallelism the engine
+   * runs executions with: the CLI passes its `--parallelism`.
+   */
   maxWorkersPerPlugin?: number;
+  /**
+   * How long an operation waits for a busy worker before another is started (default 50 ms).
+   * Workers start lazily: short operations keep a few busy, long ones grow the pool.
+   */
+  spawnDelayMs?: number;
   /** Operations a worker runs before it is replaced (default 1000). */
   maxUsesPerWorker?: number;
   /** V8 heap limit of a worker, `--max-old-space-size` (default 512). */
@@ -46,6 +70,9 @@ export interface LocalExecutorOptions {
   workerScript?: string;
 }
 
+/** Workers per plugin by default: the engine's default parallelism. */
+const DEFAULT_MAX_WORKERS = 50;
+
 /** Longest output line forwarded as one log record; longer lines are cut. */
 const MAX_LINE_LENGTH = 16 * 1024;
 
@@ -53,13 +80,16 @@ const MAX_LINE_LENGTH = 16 * 1024;
 const SYNC_WAIT_MS = 500;
 
 /**
- * Creates an {@link Executor} that runs operations in local worker processes.
+ * Creates a {@link LocalExecutor} that runs operations and workflow functions in local worker
+ * processes.
  *
  * A plugin entry module exports its operations; `request.operation.function` is a property path
  * into its exports (`tasks.create` → `exports.tasks.create`), called as `fn(ctx, inputs)` and
- * awaited. Every failure, of the plugin or of its worker, comes back as a `failed` outcome.
+ * awaited. A workflow function (`request.function`) is called as `fn(ctx, parameters)`; it has
+ * no timeout (it waits for its graphs) but `signal` cancels it. Every failure, of the plugin or
+ * of its worker, comes back as a `failed` outcome.
  */
-export function createLocalExecutor(options: LocalExecutorOptions): Executor {
+export function createLocalExecutor(options: LocalExecutorOptions): LocalExecutor {
   const settings: WorkerSettings = {
     workerScript: options.workerScript ?? defaultWorkerScript(),
     memoryLimitMb: options.memoryLimitMb ?? 512,
@@ -72,11 +102,18 @@ export function createLocalExecutor(options: LocalExecutorOptions): Executor {
     maxMessageLength: DEFAULT_MAX_MESSAGE_LENGTH,
     syncWaitMs: SYNC_WAIT_MS,
   };
-  const limits = {
-    maxWorkers: Math.max(1, options.maxWorkersPerPlugin ?? 4),
+  const limits: PoolLimits = {
+    maxWorkers: Math.max(1, options.maxWorkersPerPlugin ?? DEFAULT_MAX_WORKERS),
     maxUses: Math.max(1, options.maxUsesPerWorker ?? 1000),
+    spawnDelayMs: Math.max(0, options.spawnDelayMs ?? Number(process.env.CAIRN_SPAWN_DELAY ?? 50)),
+    maxStarting: Math.max(2, Number(process.env.CAIRN_MAX_STARTING ?? availableParallelism())),
   };
-  const pools = new Map<string, WorkerPool>();
+  /**
+   * Pools per entry module: one for operations and one for workflow functions. Same code, same
+   * settings, but apart: a workflow function holds its worker while its graphs run, and the
+   * graphs' operations (often of the same plugin) must never wait for that worker.
+   */
+  const pools: Record<Job, Map<string, WorkerPool>> = { operation: new Map(), workflow: new Map() };
   let sequence = 0;
   let closing: Promise<void> | undefined;
 
@@ -87,62 +124,73 @@ export function createLocalExecutor(options: LocalExecutorOptions): Executor {
           plugin.package_version === null ? '' : ` ${plugin.package_version}`
         })`;
 
+  /** The pool to run `plugin`'s code in, or the failure that keeps it from running. */
+  const poolFor = (
+    job: Job,
+    plugin: OperationPlugin,
+    what: string,
+    signal: AbortSignal | undefined,
+  ): WorkerPool | OperationError => {
+    if (closing !== undefined) return hostFailure('ExecutorClosedError', 'the executor is closed');
+    if (signal?.aborted === true) {
+      return hostFailure('CancelledError', `the ${job} was cancelled before it started`);
+    }
+    let resolved: ResolvedPlugin | undefined;
+    try {
+      resolved = options.resolvePlugin(plugin);
+    } catch (error) {
+      return hostFailure(
+        'PluginNotFoundError',
+        `cannot resolve plugin ${pluginLabel(plugin)}: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+      );
+    }
+    if (resolved === undefined) {
+      return hostFailure(
+        'PluginNotFoundError',
+        `plugin ${pluginLabel(plugin)} is not installed, so ${what} cannot run`,
+      );
+    }
+    const entry = resolvePath(resolved.entry);
+    let pool = pools[job].get(entry);
+    if (pool === undefined) {
+      pool = new WorkerPool(entry, settings, limits);
+      pools[job].set(entry, pool);
+    }
+    return pool;
+  };
+
   return {
     run(
       request: OperationRequest,
       callbacks: OperationCallbacks,
       signal?: AbortSignal,
     ): Promise<OperationOutcome> {
-      if (closing !== undefined) {
-        return Promise.resolve(
-          failedOutcome(hostFailure('ExecutorClosedError', 'the executor is closed')),
-        );
-      }
-      if (signal?.aborted === true) {
-        return Promise.resolve(
-          failedOutcome(
-            hostFailure('CancelledError', 'the operation was cancelled before it started'),
-          ),
-        );
-      }
-      let resolved: ResolvedPlugin | undefined;
-      try {
-        resolved = options.resolvePlugin(request.plugin);
-      } catch (error) {
-        return Promise.resolve(
-          failedOutcome(
-            hostFailure(
-              'PluginNotFoundError',
-              `cannot resolve plugin ${pluginLabel(request.plugin)}: ${
-                error instanceof Error ? error.message : String(error)
-              }`,
-            ),
-          ),
-        );
-      }
-      if (resolved === undefined) {
-        return Promise.resolve(
-          failedOutcome(
-            hostFailure(
-              'PluginNotFoundError',
-              `plugin ${pluginLabel(request.plugin)} is not installed, so operation ${request.operation.name} cannot run`,
-            ),
-          ),
-        );
-      }
-      const entry = resolvePath(resolved.entry);
-      let pool = pools.get(entry);
-      if (pool === undefined) {
-        pool = new WorkerPool(entry, settings, limits);
-        pools.set(entry, pool);
-      }
+      const pool = poolFor(
+        'operation',
+        request.plugin,
+        `operation ${request.operation.name}`,
+        signal,
+      );
+      if (!(pool instanceof WorkerPool)) return Promise.resolve(failedOutcome(pool));
       sequence += 1;
       return pool.run(`op-${sequence}`, request, { callbacks, signal });
     },
+    runWorkflow(
+      request: WorkflowRequest,
+      callbacks: WorkflowCallbacks,
+      signal?: AbortSignal,
+    ): Promise<WorkflowOutcome> {
+      const pool = poolFor('workflow', request.plugin, `workflow ${request.workflow_id}`, signal);
+      if (!(pool instanceof WorkerPool)) return Promise.resolve({ status: 'failed', error: pool });
+      sequence += 1;
+      return pool.runWorkflow(`wf-${sequence}`, request, { callbacks, signal });
+    },
     close(): Promise<void> {
-      closing ??= Promise.all([...pools.values()].map((pool) => pool.close())).then(
-        () => undefined,
-      );
+      closing ??= Promise.all(
+        [...pools.operation.values(), ...pools.workflow.values()].map((pool) => pool.close()),
+      ).then(() => undefined);
       return closing;
     },
   };

@@ -67,3 +67,18 @@ export class OperationRetry extends RecoverableError {
     this.name = 'OperationRetry';
   }
 }
+
+/**
+ * A graph a workflow function ran ended `failed`: `graph.execute()` (and `task.execute()`) throw
+ * it with the engine's reason as the message. Not recoverable: the graph's tasks have already
+ * had their retries. A workflow may catch it (e.g. to roll back) or let it fail the workflow.
+ */
+export class WorkflowFailed extends Error {
+  /** Read by the worker's classification. */
+  readonly recoverable = false;
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'WorkflowFailed';
+  }
+}

@@ -2,23 +2,63 @@
  * The workers of one plugin entry module: at most `maxWorkers` processes, reused across
  * operations, recycled after `maxUses`, replaced when they die. Operations wait in a FIFO queue
  * when every worker is busy.
+ *
+ * Workers start lazily. Starting one costs as much CPU as hundreds of short operations, so
+ * another is started only when it would pay off: when the waiting jobs would keep the workers
+ * there are busy for longer than a start takes (both durations measured as the pool runs). Short
+ * operations so keep a few workers busy and long ones grow the pool to `maxWorkers`. Until a
+ * job has finished there is no duration to go by: then a job waiting `spawnDelayMs` is enough.
+ * At most `maxStarting` start at once: on a small machine, starting many together makes each
+ * ready late.
  */
-import type { OperationCallbacks, OperationOutcome, OperationRequest } from '@cairn/engine';
+import type {
+  OperationCallbacks,
+  OperationError,
+  OperationOutcome,
+  OperationRequest,
+  WorkflowCallbacks,
+  WorkflowOutcome,
+  WorkflowRequest,
+} from '@cairn/engine';
 import { failedOutcome, hostFailure } from './failures.js';
 import { WorkerProcess, type WorkerSettings } from './worker-process.js';
+
+/** What a worker start is assumed to take before one has been measured. */
+const INITIAL_START_MS = 200;
+
+/** Weight of the newest sample in the moving averages. */
+const SMOOTHING = 0.2;
+
+function average(previous: number | undefined, sample: number): number {
+  return previous === undefined ? sample : previous + SMOOTHING * (sample - previous);
+}
 
 /** Limits of a pool. */
 export interface PoolLimits {
   readonly maxWorkers: number;
   readonly maxUses: number;
+  /**
+   * How often the pool checks whether to start a worker while jobs wait, and how long a job
+   * waits before one is started when no job has finished yet.
+   */
+  readonly spawnDelayMs: number;
+  /** Workers starting at once, at most. */
+  readonly maxStarting: number;
 }
 
+/** An operation or a workflow function, waiting for a worker or running on one. */
 interface Job {
   readonly id: string;
-  readonly request: OperationRequest;
-  readonly callbacks: OperationCallbacks;
+  /** What runs, for messages. */
+  readonly what: 'operation' | 'workflow';
+  /** Runs the job on `worker`; resolves once it has settled the job. */
+  readonly execute: (worker: WorkerProcess) => Promise<void>;
+  /** Ends the job with a failure of the host (it never reached a worker). */
+  readonly fail: (error: OperationError) => void;
   readonly signal: AbortSignal | undefined;
-  readonly resolve: (outcome: OperationOutcome) => void;
+  /** When it was queued, and when a worker took it (`performance.now()`). */
+  readonly queuedAt: number;
+  startedAt: number;
   worker: WorkerProcess | undefined;
   settled: boolean;
 }
@@ -30,6 +70,14 @@ export class WorkerPool {
   /** Every process not yet exited, including retiring ones (what `close` waits for). */
   private readonly alive = new Set<WorkerProcess>();
   private readonly queue: Job[] = [];
+  /** Workers that became idle, most recent last (a taken one is checked to be idle still). */
+  private readonly idle: WorkerProcess[] = [];
+  private starting = 0;
+  /** Moving averages: how long a job runs (undefined until one has finished), a start takes. */
+  private jobMs: number | undefined;
+  private startMs = INITIAL_START_MS;
+  /** Set while a check for a worker start is pending. */
+  private spawnTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
 
   constructor(
@@ -44,27 +92,63 @@ export class WorkerPool {
     request: OperationRequest,
     options: { callbacks: OperationCallbacks; signal?: AbortSignal | undefined },
   ): Promise<OperationOutcome> {
+    return this.enqueue(id, {
+      what: 'operation',
+      signal: options.signal,
+      execute: (worker) => worker.run(id, request, options.callbacks),
+      failed: (error) => failedOutcome(error),
+    });
+  }
+
+  /** Runs a workflow function on a worker of this pool; resolves to its outcome, never rejects. */
+  runWorkflow(
+    id: string,
+    request: WorkflowRequest,
+    options: { callbacks: WorkflowCallbacks; signal?: AbortSignal | undefined },
+  ): Promise<WorkflowOutcome> {
+    return this.enqueue(id, {
+      what: 'workflow',
+      signal: options.signal,
+      execute: (worker) => worker.runWorkflow(id, request, options.callbacks),
+      failed: (error) => ({ status: 'failed', error }),
+    });
+  }
+
+  private enqueue<O>(
+    id: string,
+    work: {
+      what: Job['what'];
+      signal: AbortSignal | undefined;
+      execute: (worker: WorkerProcess) => Promise<O>;
+      failed: (error: OperationError) => O;
+    },
+  ): Promise<O> {
     if (this.closed) {
       return Promise.resolve(
-        failedOutcome(hostFailure('ExecutorClosedError', 'the executor is closed')),
+        work.failed(hostFailure('ExecutorClosedError', 'the executor is closed')),
       );
     }
     return new Promise((resolve) => {
-      const { signal } = options;
+      const { signal } = work;
       const onAbort = (): void => {
         this.abort(job);
       };
+      const settle = (outcome: O): void => {
+        if (job.settled) return;
+        job.settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        resolve(outcome);
+      };
       const job: Job = {
         id,
-        request,
-        callbacks: options.callbacks,
-        signal,
-        resolve: (outcome) => {
-          if (job.settled) return;
-          job.settled = true;
-          signal?.removeEventListener('abort', onAbort);
-          resolve(outcome);
+        what: work.what,
+        execute: (worker) => work.execute(worker).then(settle),
+        fail: (error) => {
+          settle(work.failed(error));
         },
+        signal,
+        queuedAt: performance.now(),
+        startedAt: 0,
         worker: undefined,
         settled: false,
       };
@@ -74,11 +158,13 @@ export class WorkerPool {
     });
   }
 
-  /** Stops every worker; queued operations end as `ExecutorClosedError`. */
+  /** Stops every worker; queued jobs end as `ExecutorClosedError`. */
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.spawnTimer);
+    this.spawnTimer = undefined;
     for (const job of this.queue.splice(0)) {
-      job.resolve(failedOutcome(hostFailure('ExecutorClosedError', 'the executor was closed')));
+      job.fail(hostFailure('ExecutorClosedError', 'the executor was closed'));
     }
     await Promise.all([...this.alive].map((worker) => worker.shutdown()));
   }
@@ -88,32 +174,57 @@ export class WorkerPool {
     if (job.worker === undefined) {
       const index = this.queue.indexOf(job);
       if (index !== -1) this.queue.splice(index, 1);
-      job.resolve(
-        failedOutcome(
-          hostFailure('CancelledError', 'the operation was cancelled before it started'),
-        ),
-      );
+      job.fail(hostFailure('CancelledError', `the ${job.what} was cancelled before it started`));
       return;
     }
     job.worker.cancel();
   }
 
-  /** Hands queued jobs to idle workers, starting workers while under the limit. */
+  /** Hands queued jobs to idle workers, then starts workers if the rest waited long enough. */
   private pump(): void {
     while (this.queue.length > 0 && !this.closed) {
-      const idle = [...this.workers].find((worker) => worker.state === 'idle');
-      if (idle !== undefined) {
-        const job = this.queue.shift();
-        if (job !== undefined) this.dispatch(idle, job);
-        continue;
-      }
-      const starting = [...this.workers].filter((worker) => worker.state === 'starting').length;
-      if (this.queue.length > starting && this.workers.size < this.limits.maxWorkers) {
-        this.spawn();
-        continue;
-      }
-      break;
+      const idle = this.takeIdle();
+      if (idle === undefined) break;
+      const job = this.queue.shift();
+      if (job !== undefined) this.dispatch(idle, job);
     }
+    this.grow();
+  }
+
+  private takeIdle(): WorkerProcess | undefined {
+    for (let worker = this.idle.pop(); worker !== undefined; worker = this.idle.pop()) {
+      if (worker.state === 'idle' && this.workers.has(worker)) return worker;
+    }
+    return undefined;
+  }
+
+  private grow(): void {
+    while (
+      !this.closed &&
+      // Every waiting job already has a worker on its way.
+      this.queue.length > this.starting &&
+      this.workers.size < this.limits.maxWorkers &&
+      this.starting < this.limits.maxStarting
+    ) {
+      if (this.workers.size > 0 && !this.worthStarting()) {
+        this.spawnTimer ??= setTimeout(() => {
+          this.spawnTimer = undefined;
+          this.grow();
+        }, this.limits.spawnDelayMs);
+        return;
+      }
+      this.spawn();
+    }
+  }
+
+  /** Whether the jobs without a worker on its way would wait longer than a start takes. */
+  private worthStarting(): boolean {
+    const waiting = this.queue.length - this.starting;
+    if (this.jobMs === undefined) {
+      const head = this.queue[this.starting];
+      return head !== undefined && performance.now() - head.queuedAt >= this.limits.spawnDelayMs;
+    }
+    return (waiting * this.jobMs) / this.workers.size > this.startMs;
   }
 
   private spawn(): void {
@@ -125,26 +236,34 @@ export class WorkerPool {
     });
     this.workers.add(worker);
     this.alive.add(worker);
+    this.starting += 1;
+    const spawnedAt = performance.now();
     void worker.start().then((failure) => {
+      this.starting -= 1;
       if (failure === undefined) {
+        this.startMs = average(this.startMs, performance.now() - spawnedAt);
+        this.idle.push(worker);
         this.pump();
         return;
       }
       // The job this worker was started for takes the failure; otherwise a worker that can
       // never start (a protocol mismatch) would be respawned forever.
       this.workers.delete(worker);
-      this.queue.shift()?.resolve(failedOutcome(failure));
+      this.queue.shift()?.fail(failure);
       this.pump();
     });
   }
 
   private dispatch(worker: WorkerProcess, job: Job): void {
     job.worker = worker;
-    void worker.run(job.id, job.request, job.callbacks).then((outcome) => {
-      job.resolve(outcome);
+    job.startedAt = performance.now();
+    void job.execute(worker).then(() => {
+      this.jobMs = average(this.jobMs, performance.now() - job.startedAt);
       if (worker.state === 'idle' && worker.uses >= this.limits.maxUses) {
         this.workers.delete(worker);
         void worker.shutdown();
+      } else if (worker.state === 'idle') {
+        this.idle.push(worker);
       }
       this.pump();
     });

@@ -1,8 +1,8 @@
 /**
  * The host's handle on one worker process: spawns it in its own process group, does the
- * handshake, runs one operation at a time on it, turns its output into log records, and turns
- * every way it can fail into a named failed outcome. Nothing here throws at the caller or rejects
- * a promise: the pool only ever sees outcomes.
+ * handshake, runs one operation or workflow function at a time on it, turns its output into log
+ * records, and turns every way it can fail into a named failed outcome. Nothing here throws at
+ * the caller or rejects a promise: the pool only ever sees outcomes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Duplex } from 'node:stream';
@@ -12,6 +12,9 @@ import type {
   OperationLog,
   OperationOutcome,
   OperationRequest,
+  WorkflowCallbacks,
+  WorkflowOutcome,
+  WorkflowRequest,
 } from '@cairn/engine';
 import {
   PROTOCOL_VERSION,
@@ -19,10 +22,13 @@ import {
   encodeMessage,
   parseWorkerMessage,
   type HostMessage,
+  type JsonValue,
   type RpcErrorData,
   type RpcMessage,
   type RunOutcome,
+  type WorkerFeature,
   type WorkerMessage,
+  type WorkflowRunOutcome,
 } from '@cairn/plugin-protocol';
 import { failedOutcome, hostFailure, type HostFailureType } from './failures.js';
 import { OutputSplitter, TailBuffer } from './output.js';
@@ -46,16 +52,30 @@ export type WorkerState = 'starting' | 'idle' | 'busy' | 'stopping' | 'exited';
 
 type Stream = 'stdout' | 'stderr';
 
+/** What a worker runs, whom it reports to, and the outcome its worker reported (`done`). */
+type Work =
+  | {
+      readonly kind: 'operation';
+      readonly request: OperationRequest;
+      readonly callbacks: OperationCallbacks;
+      readonly resolve: (outcome: OperationOutcome) => void;
+      done?: RunOutcome;
+    }
+  | {
+      readonly kind: 'workflow';
+      readonly request: WorkflowRequest;
+      readonly callbacks: WorkflowCallbacks;
+      readonly resolve: (outcome: WorkflowOutcome) => void;
+      done?: WorkflowRunOutcome;
+    };
+
 interface CurrentOperation {
   readonly id: string;
-  readonly request: OperationRequest;
-  readonly callbacks: OperationCallbacks;
-  readonly resolve: (outcome: OperationOutcome) => void;
+  readonly work: Work;
   readonly timers: ReturnType<typeof setTimeout>[];
   /** Why the host is ending the operation (timeout, cancel, protocol error, close). */
   failure: OperationError | undefined;
   cancelled: boolean;
-  done: RunOutcome | undefined;
   readonly synced: Set<Stream>;
   logChars: number;
   droppedLines: number;
@@ -122,6 +142,8 @@ export class WorkerProcess {
   private finalized = false;
   private wasWelcomed = false;
   private channelBroken = false;
+  /** The optional protocol parts the worker announced in `hello`. */
+  private features: ReadonlySet<string> = new Set();
 
   constructor(
     private readonly entry: string,
@@ -186,27 +208,10 @@ export class WorkerProcess {
       );
     }
     return new Promise((resolve) => {
-      const current: CurrentOperation = {
-        id,
-        request,
-        callbacks,
-        resolve,
-        timers: [],
-        failure: undefined,
-        cancelled: false,
-        done: undefined,
-        synced: new Set(),
-        logChars: 0,
-        droppedLines: 0,
-      };
-      this.current = current;
-      this.currentState = 'busy';
-      this.setRef(true);
-      this.tail.clear();
-      this.outOfMemory = false;
+      this.begin(id, { kind: 'operation', request, callbacks, resolve });
       if (request.timeout !== null && request.timeout > 0) {
         const ms = Math.min(request.timeout * 1000, 2 ** 31 - 1);
-        current.timers.push(
+        this.current?.timers.push(
           setTimeout(() => {
             this.end(
               'TimeoutError',
@@ -218,6 +223,54 @@ export class WorkerProcess {
       }
       this.send({ type: 'run', id, request });
     });
+  }
+
+  /**
+   * Runs one workflow function; the worker must be idle. No timeout: it lasts as long as the
+   * graphs it waits for; cancel ends it. Always resolves, never rejects.
+   */
+  runWorkflow(
+    id: string,
+    request: WorkflowRequest,
+    callbacks: WorkflowCallbacks,
+  ): Promise<WorkflowOutcome> {
+    if (this.currentState !== 'idle') {
+      return Promise.resolve({
+        status: 'failed',
+        error: hostFailure('WorkerCrashedError', `worker is ${this.currentState}, not idle`),
+      });
+    }
+    const feature: WorkerFeature = 'workflows';
+    if (!this.features.has(feature)) {
+      return Promise.resolve({
+        status: 'failed',
+        error: hostFailure(
+          'WorkflowUnsupportedError',
+          `the worker for ${this.entry} cannot run workflow ${request.workflow_id}: it does not announce the '${feature}' feature`,
+        ),
+      });
+    }
+    return new Promise((resolve) => {
+      this.begin(id, { kind: 'workflow', request, callbacks, resolve });
+      this.send({ type: 'run_workflow', id, request });
+    });
+  }
+
+  private begin(id: string, work: Work): void {
+    this.current = {
+      id,
+      work,
+      timers: [],
+      failure: undefined,
+      cancelled: false,
+      synced: new Set(),
+      logChars: 0,
+      droppedLines: 0,
+    };
+    this.currentState = 'busy';
+    this.setRef(true);
+    this.tail.clear();
+    this.outOfMemory = false;
   }
 
   /**
@@ -233,7 +286,7 @@ export class WorkerProcess {
       setTimeout(() => {
         this.end(
           'CancelledError',
-          `the operation was cancelled and did not stop within ${this.settings.killGraceMs} ms; the worker was killed`,
+          `the ${current.work.kind} was cancelled and did not stop within ${this.settings.killGraceMs} ms; the worker was killed`,
         );
         this.kill('SIGKILL');
       }, this.settings.killGraceMs),
@@ -369,6 +422,7 @@ export class WorkerProcess {
         });
         this.currentState = 'idle';
         this.wasWelcomed = true;
+        this.features = new Set(message.features ?? []);
         this.setRef(false);
         this.resolveStart?.(undefined);
         this.resolveStart = undefined;
@@ -383,11 +437,20 @@ export class WorkerProcess {
         return;
       case 'done': {
         const current = this.current;
-        if (current?.id !== message.id || current.done !== undefined) {
+        if (current?.id !== message.id || current.work.done !== undefined) {
           this.fault(`it reported the end of operation ${message.id}, which is not running`);
           return;
         }
-        current.done = message.outcome;
+        const { work } = current;
+        const { outcome } = message;
+        // An operation's outcome has runtime properties, a workflow's has none.
+        if (work.kind === 'operation' && 'runtime_properties' in outcome) work.done = outcome;
+        else if (work.kind === 'workflow' && !('runtime_properties' in outcome))
+          work.done = outcome;
+        else {
+          this.fault(`it ended ${work.kind} ${message.id} with the outcome of another kind`);
+          return;
+        }
         if (current.failure !== undefined) return; // being killed anyway: the exit settles it
         // It finished: neither its timeout nor a cancel grace may kill it any more.
         for (const timer of current.timers.splice(0)) clearTimeout(timer);
@@ -407,8 +470,21 @@ export class WorkerProcess {
 
   private serve(message: RpcMessage): void {
     const current = this.current;
-    const reply = (answer: { result: { version: number } } | { error: RpcErrorData }): void => {
+    const reply = (answer: { result: JsonValue } | { error: RpcErrorData }): void => {
       this.send({ type: 'rpc_result', id: message.id, call_id: message.call_id, ...answer });
+    };
+    /** Answers with what `call` resolves to, or with the error it rejects with. */
+    const forward = (call: () => Promise<JsonValue>): void => {
+      Promise.resolve()
+        .then(call)
+        .then(
+          (result) => {
+            reply({ result });
+          },
+          (error: unknown) => {
+            reply({ error: rpcError(error) });
+          },
+        );
     };
     if (current?.id !== message.id || current.failure !== undefined) {
       reply({
@@ -416,10 +492,23 @@ export class WorkerProcess {
       });
       return;
     }
+    const { work } = current;
+    const misplaced = (): void => {
+      reply({
+        error: {
+          type: 'NonRecoverableError',
+          message: `${message.method} cannot be called from a ${work.kind}`,
+        },
+      });
+    };
     switch (message.method) {
       case 'instance.update': {
+        if (work.kind !== 'operation') {
+          misplaced();
+          return;
+        }
         const { instance_id: instanceId, runtime_properties: properties, version } = message.params;
-        const { request } = current;
+        const { request } = work;
         const writable = [
           request.instance?.id,
           request.source?.instance.id,
@@ -434,16 +523,42 @@ export class WorkerProcess {
           });
           return;
         }
-        Promise.resolve()
-          .then(() => current.callbacks.updateRuntimeProperties(instanceId, properties, version))
-          .then(
-            (newVersion) => {
-              reply({ result: { version: newVersion } });
-            },
-            (error: unknown) => {
-              reply({ error: rpcError(error) });
-            },
-          );
+        forward(async () => ({
+          version: await work.callbacks.updateRuntimeProperties(instanceId, properties, version),
+        }));
+        return;
+      }
+      case 'workflow.run_graph': {
+        if (work.kind !== 'workflow') {
+          misplaced();
+          return;
+        }
+        const { tasks } = message.params;
+        forward(async () => {
+          const { status, error } = await work.callbacks.runGraph(tasks);
+          return { status, error };
+        });
+        return;
+      }
+      case 'workflow.send_event': {
+        if (work.kind !== 'workflow') {
+          misplaced();
+          return;
+        }
+        const { message: text, instance_id: instanceId } = message.params;
+        forward(async () => {
+          await work.callbacks.sendEvent(text, instanceId);
+          return null;
+        });
+        return;
+      }
+      case 'workflow.instances': {
+        if (work.kind !== 'workflow') {
+          misplaced();
+          return;
+        }
+        // The engine's values are JSON by contract (the protocol's WorkflowInstanceData).
+        forward(async () => (await work.callbacks.instances()) as unknown as JsonValue);
         return;
       }
     }
@@ -471,11 +586,11 @@ export class WorkerProcess {
         : message;
     current.logChars += text.length;
     safely(() => {
-      current.callbacks.log({ level, message: text });
+      current.work.callbacks.log({ level, message: text });
     });
     if (current.logChars >= limit) {
       safely(() => {
-        current.callbacks.log({
+        current.work.callbacks.log({
           level: 'warning',
           message: `the operation's output reached ${limit} characters; further output is dropped`,
         });
@@ -488,42 +603,63 @@ export class WorkerProcess {
     const current = this.current;
     if (current === undefined || current.failure !== undefined) return;
     current.failure = hostFailure(type, message, {
-      timeoutRecoverable: current.request.timeout_recoverable,
+      timeoutRecoverable:
+        current.work.kind === 'operation' && current.work.request.timeout_recoverable,
     });
   }
 
   /** The operation finished on a live worker (after `done` and the sync marks, or their wait). */
   private complete(): void {
     const current = this.current;
-    if (current?.done === undefined || current.failure !== undefined) return;
-    const outcome: OperationOutcome = current.cancelled
-      ? failedOutcome(
-          hostFailure('CancelledError', 'the operation was cancelled'),
-          current.done.runtime_properties,
-        )
-      : current.done;
+    if (current?.work.done === undefined || current.failure !== undefined) return;
     this.uses += 1;
     if (this.currentState === 'busy') {
       this.currentState = 'idle';
       this.setRef(false);
     }
-    this.settle(outcome);
+    this.settle(
+      current.cancelled
+        ? hostFailure('CancelledError', `the ${current.work.kind} was cancelled`)
+        : undefined,
+    );
   }
 
-  private settle(outcome: OperationOutcome): void {
+  /**
+   * Ends the running work: with the outcome its worker reported when `error` is undefined, else
+   * failed with `error` (an operation keeps the runtime properties it reported).
+   */
+  private settle(error: OperationError | undefined): void {
     const current = this.current;
     if (current === undefined) return;
     this.current = undefined;
     for (const timer of current.timers) clearTimeout(timer);
+    const { work } = current;
     if (current.droppedLines > 0) {
       safely(() => {
-        current.callbacks.log({
+        work.callbacks.log({
           level: 'warning',
           message: `${current.droppedLines} lines of output were dropped`,
         });
       });
     }
-    current.resolve(outcome);
+    const failure = (): OperationError =>
+      error ?? hostFailure('ProtocolError', `the worker reported no outcome for ${current.id}`);
+    switch (work.kind) {
+      case 'operation':
+        work.resolve(
+          error === undefined && work.done !== undefined
+            ? work.done
+            : failedOutcome(failure(), work.done?.runtime_properties ?? {}),
+        );
+        return;
+      case 'workflow':
+        work.resolve(
+          error === undefined && work.done !== undefined
+            ? work.done
+            : { status: 'failed', error: failure() },
+        );
+        return;
+    }
   }
 
   private describeExit(): string {
@@ -559,7 +695,7 @@ export class WorkerProcess {
     }
 
     const current = this.current;
-    if (current?.failure === undefined && current?.done !== undefined) {
+    if (current?.failure === undefined && current?.work.done !== undefined) {
       // It reported its outcome, then went away before the sync marks: the outcome stands.
       this.complete();
     } else if (current !== undefined) {
@@ -572,14 +708,9 @@ export class WorkerProcess {
             )
           : hostFailure(
               'WorkerCrashedError',
-              `the worker ${pid} ${this.describeExit()} during the operation`,
+              `the worker ${pid} ${this.describeExit()} during the ${current.work.kind}`,
             ));
-      this.settle(
-        failedOutcome(
-          { ...error, ...(outputTail === '' ? {} : { output_tail: outputTail }) },
-          current.done?.runtime_properties ?? {},
-        ),
-      );
+      this.settle({ ...error, ...(outputTail === '' ? {} : { output_tail: outputTail }) });
     }
     this.child.stdout?.destroy();
     this.child.stderr?.destroy();

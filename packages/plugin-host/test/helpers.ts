@@ -1,6 +1,6 @@
 /**
- * Test helpers: operation requests for the fixture plugins, and callbacks that record what an
- * operation asked of the engine.
+ * Test helpers: operation and workflow requests for the fixture plugins, and callbacks that
+ * record what an operation or a workflow function asked of the engine.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,11 @@ import type {
   OperationLog,
   OperationNode,
   OperationRequest,
+  WorkflowCallbacks,
+  WorkflowGraphResult,
+  WorkflowInstanceView,
+  WorkflowRequest,
+  WorkflowTaskSpec,
 } from '@cairn/engine';
 import type { JsonObject } from '@cairn/plugin-protocol';
 
@@ -116,6 +121,132 @@ export class RecordingCallbacks implements OperationCallbacks {
     this.stored.push({ instanceId, properties, version });
     this.versions.set(instanceId, current + 1);
     return Promise.resolve(current + 1);
+  }
+
+  /** The messages logged at a level. */
+  messages(level: OperationLog['level']): string[] {
+    return this.logs.filter((log) => log.level === level).map((log) => log.message);
+  }
+}
+
+/** The workflow plugin's entry module. */
+export const WORKFLOW_PLUGIN = fixture('workflow-plugin/index.js');
+
+/** A node instance as a workflow sees it. */
+export function workflowInstance(
+  id: string,
+  nodeId: string,
+  extra: Partial<WorkflowInstanceView> = {},
+): WorkflowInstanceView {
+  return {
+    id,
+    node_id: nodeId,
+    state: 'uninitialized',
+    runtime_properties: {},
+    host_id: null,
+    index: 1,
+    relationships: [],
+    ...extra,
+  };
+}
+
+/** Instances of the workflow requests: a server with two relationships to a db. */
+export const WORKFLOW_INSTANCES: readonly WorkflowInstanceView[] = [
+  workflowInstance('server_1', 'server', {
+    host_id: 'server_1',
+    runtime_properties: { ip: '10.0.0.1' },
+    relationships: [
+      { type: 'cloudify.relationships.depends_on', target_id: 'db_1', target_name: 'db' },
+      { type: 'cloudify.relationships.connected_to', target_id: 'db_1', target_name: 'db' },
+    ],
+  }),
+  workflowInstance('db_1', 'db', { state: 'started' }),
+];
+
+/** A request that runs workflow function `fn` of the workflow plugin. */
+export function workflowRequest(
+  fn: string,
+  overrides: Partial<WorkflowRequest> = {},
+): WorkflowRequest {
+  sequence += 1;
+  return {
+    task_id: `workflow-${sequence}`,
+    execution_id: 'exec-wf',
+    deployment_id: 'dep-1',
+    blueprint_id: 'bp-1',
+    workflow_id: 'my_wf',
+    tenant: 'default_tenant',
+    plugin: {
+      name: 'wf',
+      package_name: 'workflow-plugin',
+      package_version: '1.0.0',
+      source: null,
+      properties: {},
+    },
+    function: fn,
+    parameters: { size: 3, names: ['a', 'b'] },
+    nodes: [
+      {
+        id: 'server',
+        type: 'cloudify.nodes.Compute',
+        type_hierarchy: ['cloudify.nodes.Root', 'cloudify.nodes.Compute'],
+        properties: { port: 80 },
+        operations: ['cloudify.interfaces.lifecycle.create', 'create'],
+        number_of_instances: 1,
+      },
+      {
+        id: 'db',
+        type: 'cloudify.nodes.Root',
+        type_hierarchy: ['cloudify.nodes.Root'],
+        properties: {},
+        operations: [],
+        number_of_instances: 1,
+      },
+    ],
+    instances: WORKFLOW_INSTANCES,
+    resume: false,
+    resources_path: fixture('blueprint'),
+    workdir: join(workdirs, `workflow-${sequence}`),
+    ...overrides,
+  };
+}
+
+/**
+ * A fake engine for workflow functions: records graphs, events, logs and instance reads, and
+ * answers graphs with `graphResult` (or with `runGraphWith`, when set).
+ */
+export class RecordingEngine implements WorkflowCallbacks {
+  readonly logs: OperationLog[] = [];
+  readonly graphs: (readonly WorkflowTaskSpec[])[] = [];
+  readonly events: { message: string; instanceId: string | undefined }[] = [];
+  instanceReads = 0;
+  graphResult: WorkflowGraphResult = { status: 'terminated', error: '' };
+  runGraphWith: ((tasks: readonly WorkflowTaskSpec[]) => Promise<WorkflowGraphResult>) | undefined;
+  /** What `instances()` answers. */
+  instanceList: readonly WorkflowInstanceView[] = WORKFLOW_INSTANCES;
+  /** Called after each log record (e.g. to act once the function is known to run). */
+  onLog: ((record: OperationLog) => void) | undefined;
+
+  log(record: OperationLog): void {
+    this.logs.push(record);
+    this.onLog?.(record);
+  }
+
+  runGraph(tasks: readonly WorkflowTaskSpec[]): Promise<WorkflowGraphResult> {
+    this.graphs.push(tasks);
+    return this.runGraphWith === undefined
+      ? Promise.resolve(this.graphResult)
+      : this.runGraphWith(tasks);
+  }
+
+  sendEvent(message: string, instanceId?: string): Promise<void> {
+    this.events.push({ message, instanceId });
+    return Promise.resolve();
+  }
+
+  instances(): Promise<readonly WorkflowInstanceView[]> {
+    this.instanceReads += 1;
+    return Promise.resolve(this.instanceList);
   }
 
   /** The messages logged at a level. */

@@ -158,16 +158,152 @@ export interface InstanceUpdateResult {
   readonly version: number;
 }
 
+// ---- workflows ----------------------------------------------------------------------------
+
+/** A node as a workflow function sees it (the engine's `WorkflowNodeView`). */
+export interface WorkflowNodeData {
+  readonly id: string;
+  readonly type: string;
+  readonly type_hierarchy: readonly string[];
+  readonly properties: JsonObject;
+  /** Operation names the node has (full and unique short names). */
+  readonly operations: readonly string[];
+  readonly number_of_instances: number;
+}
+
+/** A relationship of a node instance as a workflow function sees it. */
+export interface WorkflowRelationshipData {
+  readonly type: string;
+  /** The target instance's id. */
+  readonly target_id: string;
+  /** The target node's id. */
+  readonly target_name: string;
+}
+
+/** A node instance as a workflow function sees it (the engine's `WorkflowInstanceView`). */
+export interface WorkflowInstanceData {
+  readonly id: string;
+  readonly node_id: string;
+  readonly state: string | null;
+  readonly runtime_properties: JsonObject;
+  readonly host_id: string | null;
+  readonly index: number;
+  /** In the node template's declaration order (a task's `relationship.index` points here). */
+  readonly relationships: readonly WorkflowRelationshipData[];
+}
+
+/** Everything a worker needs to run one workflow function (the engine's `WorkflowRequest`). */
+export interface WorkflowRunRequest {
+  readonly task_id: string;
+  readonly execution_id: string;
+  readonly deployment_id: string;
+  readonly blueprint_id: string;
+  readonly workflow_id: string;
+  readonly tenant: string;
+  readonly plugin: PluginData;
+  /** Property path of the function in the plugin's entry module exports. */
+  readonly function: string;
+  /** The workflow's parameters, checked and with defaults. */
+  readonly parameters: JsonObject;
+  readonly nodes: readonly WorkflowNodeData[];
+  readonly instances: readonly WorkflowInstanceData[];
+  /** True when the execution is being resumed. */
+  readonly resume: boolean;
+  readonly resources_path: string;
+  readonly workdir: string;
+}
+
 /**
- * The calls a worker may make to the host while an operation runs, by method name. Add a method
+ * One task of a graph a workflow function asks the engine to run (the engine's
+ * `WorkflowTaskSpec`): an operation on an instance or on one side of one of its relationships, a
+ * state write, or a node event. `depends_on` names tasks of the same graph it waits for.
+ */
+export type WorkflowTaskData = {
+  /** Unique inside the graph. */
+  readonly id: string;
+  readonly instance_id: string;
+  readonly depends_on: readonly string[];
+} & (
+  | {
+      readonly kind: 'operation';
+      readonly operation: string;
+      readonly kwargs?: JsonObject;
+      readonly allow_kwargs_override?: boolean;
+      /** For relationship operations: the index of the instance's relationship, and the side. */
+      readonly relationship?: { readonly index: number; readonly side: 'source' | 'target' };
+    }
+  | { readonly kind: 'state'; readonly state: string }
+  | { readonly kind: 'event'; readonly message: string }
+);
+
+/** Every kind of {@link WorkflowTaskData}. */
+export const WORKFLOW_TASK_KINDS: readonly WorkflowTaskData['kind'][] = [
+  'operation',
+  'state',
+  'event',
+];
+
+/** How a graph ended (the engine's `WorkflowGraphResult`). */
+export interface WorkflowGraphResultData {
+  readonly status: 'terminated' | 'failed' | 'cancelled';
+  /** Why it failed ('' otherwise). */
+  readonly error: string;
+}
+
+/** Every status of {@link WorkflowGraphResultData}. */
+export const WORKFLOW_GRAPH_STATUSES: readonly WorkflowGraphResultData['status'][] = [
+  'terminated',
+  'failed',
+  'cancelled',
+];
+
+/** What running a workflow function gave (the engine's `WorkflowOutcome`). */
+export type WorkflowRunOutcome =
+  | { readonly status: 'succeeded'; readonly result: JsonValue }
+  | { readonly status: 'failed'; readonly error: FailureData };
+
+/**
+ * Parameters of `workflow.run_graph`: run these tasks with the engine's scheduler. The call has
+ * no rpc timeout (a graph runs as long as its tasks do); the workflow's cancel ends it.
+ */
+export interface WorkflowRunGraphParams {
+  readonly tasks: readonly WorkflowTaskData[];
+}
+
+/** Parameters of `workflow.send_event`: a `workflow_stage` event, or a node event for an instance. */
+export interface WorkflowSendEventParams {
+  readonly message: string;
+  readonly instance_id?: string;
+}
+
+/** Parameters of `workflow.instances` (none): the node instances as stored now. */
+export type WorkflowInstancesParams = Readonly<Record<string, never>>;
+
+/**
+ * The calls a worker may make to the host while an operation or workflow runs, by method name
+ * (`instance.update` from operations, `workflow.*` from workflow functions). Add a method
  * here, then handle it in the parser and in the host's exhaustive `switch`.
  */
 export interface RpcMethods {
   'instance.update': { params: InstanceUpdateParams; result: InstanceUpdateResult };
+  'workflow.run_graph': { params: WorkflowRunGraphParams; result: WorkflowGraphResultData };
+  'workflow.send_event': { params: WorkflowSendEventParams; result: null };
+  'workflow.instances': {
+    params: WorkflowInstancesParams;
+    result: readonly WorkflowInstanceData[];
+  };
 }
 
 /** A method name of {@link RpcMethods}. */
 export type RpcMethod = keyof RpcMethods;
+
+/** Every method of {@link RpcMethods}, for validation; the compiler checks the list is complete. */
+export const RPC_METHODS = Object.keys({
+  'instance.update': true,
+  'workflow.run_graph': true,
+  'workflow.send_event': true,
+  'workflow.instances': true,
+} satisfies Record<RpcMethod, true>) as readonly RpcMethod[];
 
 /** Why a host-side call failed, as the worker sees it. */
 export interface RpcErrorData {
@@ -181,8 +317,8 @@ export interface RpcErrorData {
 // ---- worker → host ------------------------------------------------------------------------
 
 /**
- * The first message of a worker: what it speaks. Its shape never changes across protocol
- * versions, so that a host can always read it and refuse politely.
+ * The first message of a worker: what it speaks. Its required fields never change across
+ * protocol versions, so that a host can always read it and refuse politely.
  */
 export interface HelloMessage {
   readonly type: 'hello';
@@ -192,7 +328,19 @@ export interface HelloMessage {
   readonly pid: number;
   /** Free text naming the runtime, e.g. `node v20.20.2`. */
   readonly runtime: string;
+  /**
+   * Optional parts of the protocol the worker implements (see {@link WorkerFeature}); absent in
+   * workers written before there were any. Unknown names are kept and ignored.
+   */
+  readonly features?: readonly string[];
 }
+
+/**
+ * Optional parts of protocol 1 a worker may announce in `hello`:
+ * - `workflows`: it runs `run_workflow` and calls `workflow.*` methods. The host sends
+ *   `run_workflow` only to a worker that announced it.
+ */
+export type WorkerFeature = 'workflows';
 
 /** A log record of the running operation (`ctx.logger`). */
 export interface LogMessage {
@@ -213,11 +361,14 @@ export type RpcMessage = {
   };
 }[RpcMethod];
 
-/** The operation `id` ended; the worker is idle again. */
+/**
+ * The operation or workflow function `id` ended; the worker is idle again. An operation's
+ * outcome always has `runtime_properties`, a workflow's never: that is how they are told apart.
+ */
 export interface DoneMessage {
   readonly type: 'done';
   readonly id: string;
-  readonly outcome: RunOutcome;
+  readonly outcome: RunOutcome | WorkflowRunOutcome;
 }
 
 /** Every message a worker sends. */
@@ -250,7 +401,20 @@ export interface RunMessage {
   readonly request: RunRequest;
 }
 
-/** Cancel operation `id`: the worker aborts `ctx.signal`; the host kills it after a grace. */
+/**
+ * Run one workflow function (only sent to a worker that announced the `workflows` feature). It
+ * occupies the worker like an operation; it ends with `done` like one.
+ */
+export interface RunWorkflowMessage {
+  readonly type: 'run_workflow';
+  readonly id: string;
+  readonly request: WorkflowRunRequest;
+}
+
+/**
+ * Cancel operation or workflow `id`: the worker aborts `ctx.signal`; the host kills it after a
+ * grace.
+ */
 export interface CancelMessage {
   readonly type: 'cancel';
   readonly id: string;
@@ -280,7 +444,13 @@ export interface ShutdownMessage {
 
 /** Every message the host sends. */
 export type HostMessage =
-  WelcomeMessage | RefuseMessage | RunMessage | CancelMessage | RpcResultMessage | ShutdownMessage;
+  | WelcomeMessage
+  | RefuseMessage
+  | RunMessage
+  | RunWorkflowMessage
+  | CancelMessage
+  | RpcResultMessage
+  | ShutdownMessage;
 
 /**
  * Before each `done`, a worker writes `OUTPUT_SYNC_PREFIX + id + "\n"` to both stdout and stderr.

@@ -16,9 +16,20 @@ import {
   type PluginData,
   type RelationshipData,
   type RpcErrorData,
+  type RpcMessage,
   type RunOutcome,
   type RunRequest,
   type WorkerMessage,
+  type WorkflowGraphResultData,
+  type WorkflowInstanceData,
+  type WorkflowNodeData,
+  type WorkflowRelationshipData,
+  type WorkflowRunOutcome,
+  type WorkflowRunRequest,
+  type WorkflowTaskData,
+  RPC_METHODS,
+  WORKFLOW_GRAPH_STATUSES,
+  WORKFLOW_TASK_KINDS,
 } from './messages.js';
 import {
   ShapeError,
@@ -285,6 +296,133 @@ export const runOutcome: Check<RunOutcome> = (value, path) => {
   }
 };
 
+// ---- workflow payloads ----
+
+const workflowNode: Check<WorkflowNodeData> = (value, path) => {
+  const f = fields(value, path);
+  return {
+    id: str(f.id, `${path}.id`),
+    type: str(f.type, `${path}.type`),
+    type_hierarchy: strings(f.type_hierarchy, `${path}.type_hierarchy`),
+    properties: jsonObject(f.properties, `${path}.properties`),
+    operations: strings(f.operations, `${path}.operations`),
+    number_of_instances: int(f.number_of_instances, `${path}.number_of_instances`),
+  };
+};
+
+const workflowRelationship: Check<WorkflowRelationshipData> = (value, path) => {
+  const f = fields(value, path);
+  return {
+    type: str(f.type, `${path}.type`),
+    target_id: str(f.target_id, `${path}.target_id`),
+    target_name: str(f.target_name, `${path}.target_name`),
+  };
+};
+
+const workflowInstance: Check<WorkflowInstanceData> = (value, path) => {
+  const f = fields(value, path);
+  return {
+    id: str(f.id, `${path}.id`),
+    node_id: str(f.node_id, `${path}.node_id`),
+    state: nullable(str)(f.state, `${path}.state`),
+    runtime_properties: jsonObject(f.runtime_properties, `${path}.runtime_properties`),
+    host_id: nullable(str)(f.host_id, `${path}.host_id`),
+    index: int(f.index, `${path}.index`),
+    relationships: arrayOf(workflowRelationship)(f.relationships, `${path}.relationships`),
+  };
+};
+
+const workflowInstances = arrayOf(workflowInstance);
+
+/** Checks a {@link WorkflowRunRequest}. */
+export const workflowRunRequest: Check<WorkflowRunRequest> = (value, path) => {
+  const f = fields(value, path);
+  return {
+    task_id: str(f.task_id, `${path}.task_id`),
+    execution_id: str(f.execution_id, `${path}.execution_id`),
+    deployment_id: str(f.deployment_id, `${path}.deployment_id`),
+    blueprint_id: str(f.blueprint_id, `${path}.blueprint_id`),
+    workflow_id: str(f.workflow_id, `${path}.workflow_id`),
+    tenant: str(f.tenant, `${path}.tenant`),
+    plugin: plugin(f.plugin, `${path}.plugin`),
+    function: str(f.function, `${path}.function`),
+    parameters: jsonObject(f.parameters, `${path}.parameters`),
+    nodes: arrayOf(workflowNode)(f.nodes, `${path}.nodes`),
+    instances: workflowInstances(f.instances, `${path}.instances`),
+    resume: bool(f.resume, `${path}.resume`),
+    resources_path: str(f.resources_path, `${path}.resources_path`),
+    workdir: str(f.workdir, `${path}.workdir`),
+  };
+};
+
+const nonNegativeInt: Check<number> = (value, path) => {
+  const n = int(value, path);
+  if (n < 0) throw new ShapeError(path, 'expected a non-negative integer');
+  return n;
+};
+
+/** Checks one {@link WorkflowTaskData}. */
+export const workflowTask: Check<WorkflowTaskData> = (value, path) => {
+  const f = fields(value, path);
+  const base = {
+    id: str(f.id, `${path}.id`),
+    instance_id: str(f.instance_id, `${path}.instance_id`),
+    depends_on: strings(f.depends_on, `${path}.depends_on`),
+  };
+  const kind = oneOf(WORKFLOW_TASK_KINDS)(f.kind, `${path}.kind`);
+  switch (kind) {
+    case 'operation': {
+      const kwargs = optional(jsonObject)(f.kwargs, `${path}.kwargs`);
+      const override = optional(bool)(f.allow_kwargs_override, `${path}.allow_kwargs_override`);
+      const rel = optional((v: unknown, p: string) => {
+        const r = fields(v, p);
+        return {
+          index: nonNegativeInt(r.index, `${p}.index`),
+          side: oneOf(['source', 'target'] as const)(r.side, `${p}.side`),
+        };
+      })(f.relationship, `${path}.relationship`);
+      return {
+        ...base,
+        kind,
+        operation: str(f.operation, `${path}.operation`),
+        ...(kwargs === undefined ? {} : { kwargs }),
+        ...(override === undefined ? {} : { allow_kwargs_override: override }),
+        ...(rel === undefined ? {} : { relationship: rel }),
+      };
+    }
+    case 'state':
+      return { ...base, kind, state: str(f.state, `${path}.state`) };
+    case 'event':
+      return { ...base, kind, message: str(f.message, `${path}.message`) };
+  }
+};
+
+const graphResult: Check<WorkflowGraphResultData> = (value, path) => {
+  const f = fields(value, path);
+  return {
+    status: oneOf(WORKFLOW_GRAPH_STATUSES)(f.status, `${path}.status`),
+    error: str(f.error, `${path}.error`),
+  };
+};
+
+/** Checks a {@link WorkflowRunOutcome}. */
+export const workflowRunOutcome: Check<WorkflowRunOutcome> = (value, path) => {
+  const f = fields(value, path);
+  const status = oneOf(['succeeded', 'failed'] as const)(f.status, `${path}.status`);
+  switch (status) {
+    case 'succeeded':
+      return { status, result: json(f.result, `${path}.result`) };
+    case 'failed':
+      return { status, error: failure(f.error, `${path}.error`) };
+  }
+};
+
+/** An operation's outcome has `runtime_properties`; a workflow function's has none. */
+const doneOutcome: Check<RunOutcome | WorkflowRunOutcome> = (value, path) =>
+  fields(value, path).runtime_properties === undefined
+    ? workflowRunOutcome(value, path)
+    : runOutcome(value, path);
+
 const rpcError: Check<RpcErrorData> = (value, path) => {
   const f = fields(value, path);
   const code = optional(str)(f.code, `${path}.code`);
@@ -300,12 +438,14 @@ const rpcError: Check<RpcErrorData> = (value, path) => {
 const WORKER_MESSAGES: Readonly<Record<WorkerMessage['type'], Check<WorkerMessage>>> = {
   hello: (value) => {
     const f = fields(value, 'hello');
+    const features = optional(strings)(f.features, 'features');
     return {
       type: 'hello',
       protocol: int(f.protocol, 'protocol'),
       sdk_version: str(f.sdk_version, 'sdk_version'),
       pid: int(f.pid, 'pid'),
       runtime: str(f.runtime, 'runtime'),
+      ...(features === undefined ? {} : { features }),
     };
   },
   log: (value) => {
@@ -317,11 +457,11 @@ const WORKER_MESSAGES: Readonly<Record<WorkerMessage['type'], Check<WorkerMessag
       message: str(f.message, 'message'),
     };
   },
-  rpc: (value) => {
+  rpc: (value): RpcMessage => {
     const f = fields(value, 'rpc');
     const id = str(f.id, 'id');
     const callId = int(f.call_id, 'call_id');
-    const method = oneOf(['instance.update'] as const)(f.method, 'method');
+    const method = oneOf(RPC_METHODS)(f.method, 'method');
     switch (method) {
       case 'instance.update': {
         const p = fields(f.params, 'params');
@@ -337,11 +477,38 @@ const WORKER_MESSAGES: Readonly<Record<WorkerMessage['type'], Check<WorkerMessag
           },
         };
       }
+      case 'workflow.run_graph': {
+        const p = fields(f.params, 'params');
+        return {
+          type: 'rpc',
+          id,
+          call_id: callId,
+          method,
+          params: { tasks: arrayOf(workflowTask)(p.tasks, 'params.tasks') },
+        };
+      }
+      case 'workflow.send_event': {
+        const p = fields(f.params, 'params');
+        const instanceId = optional(str)(p.instance_id, 'params.instance_id');
+        return {
+          type: 'rpc',
+          id,
+          call_id: callId,
+          method,
+          params: {
+            message: str(p.message, 'params.message'),
+            ...(instanceId === undefined ? {} : { instance_id: instanceId }),
+          },
+        };
+      }
+      case 'workflow.instances':
+        fields(f.params, 'params');
+        return { type: 'rpc', id, call_id: callId, method, params: {} };
     }
   },
   done: (value) => {
     const f = fields(value, 'done');
-    return { type: 'done', id: str(f.id, 'id'), outcome: runOutcome(f.outcome, 'outcome') };
+    return { type: 'done', id: str(f.id, 'id'), outcome: doneOutcome(f.outcome, 'outcome') };
   },
 };
 
@@ -366,6 +533,14 @@ const HOST_MESSAGES: Readonly<Record<HostMessage['type'], Check<HostMessage>>> =
   run: (value) => {
     const f = fields(value, 'run');
     return { type: 'run', id: str(f.id, 'id'), request: runRequest(f.request, 'request') };
+  },
+  run_workflow: (value) => {
+    const f = fields(value, 'run_workflow');
+    return {
+      type: 'run_workflow',
+      id: str(f.id, 'id'),
+      request: workflowRunRequest(f.request, 'request'),
+    };
   },
   cancel: (value) => {
     const f = fields(value, 'cancel');
@@ -402,6 +577,24 @@ export function parseInstanceUpdateResult(value: unknown): InstanceUpdateResult 
   try {
     const f = fields(value, 'result');
     return { version: int(f.version, 'result.version') };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Checks the `result` of a `workflow.run_graph` call; undefined when it has the wrong shape. */
+export function parseWorkflowGraphResult(value: unknown): WorkflowGraphResultData | undefined {
+  try {
+    return graphResult(value, 'result');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Checks the `result` of a `workflow.instances` call; undefined when it has the wrong shape. */
+export function parseWorkflowInstances(value: unknown): WorkflowInstanceData[] | undefined {
+  try {
+    return workflowInstances(value, 'result');
   } catch {
     return undefined;
   }

@@ -127,7 +127,8 @@ class Resolver implements InputResolver {
     });
     for (const problem of checked.problems)
       reporter.report(problem.code, problem.message, undefined);
-    this.checkConstraints(name, def, checked.value);
+    // A value of the wrong type has been reported; its constraints would only add noise.
+    if (checked.problems.length === 0) this.checkConstraints(name, def, checked.value);
     return { ok: true, value: checked.value };
   }
 

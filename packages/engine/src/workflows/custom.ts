@@ -132,6 +132,9 @@ export interface CustomWorkflowRun {
 export async function runCustomWorkflow(run: CustomWorkflowRun): Promise<void> {
   const { context } = run;
   let graphs = 0;
+  // Graphs still running when the function ends (its worker died, or it did not wait): the
+  // execution ends only after them, so nothing runs behind its back.
+  const running = new Set<Promise<unknown>>();
   const outcome = await run.executor.runWorkflow(
     {
       ...run.request,
@@ -144,12 +147,16 @@ export async function runCustomWorkflow(run: CustomWorkflowRun): Promise<void> {
       runGraph: async (tasks) => {
         graphs++;
         const graph = toGraph(context.model, tasks, `workflow_graph_${graphs}`);
+        const done = context.run(graph);
+        running.add(done);
         try {
-          await context.run(graph);
+          await done;
           return { status: 'terminated', error: '' };
         } catch (error) {
           if (error instanceof PhaseFailed) return { status: error.status, error: error.error };
           throw error;
+        } finally {
+          running.delete(done);
         }
       },
       sendEvent: async (message, instanceId) => {
@@ -161,6 +168,7 @@ export async function runCustomWorkflow(run: CustomWorkflowRun): Promise<void> {
     },
     run.signal,
   );
+  await Promise.allSettled([...running]);
   if (outcome.status === 'failed') {
     const error: OperationError = outcome.error;
     throw new PhaseFailed('failed', `Workflow function failed: ${error.type}: ${error.message}`);

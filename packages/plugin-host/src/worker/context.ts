@@ -171,7 +171,8 @@ export interface ContextHandle {
   collect(): ContextResult;
 }
 
-function deepFreeze<T>(value: T): T {
+/** Freezes a JSON value all the way down (what a worker shows read-only). */
+export function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const item of Object.values(value)) deepFreeze(item);
@@ -294,6 +295,22 @@ function misuse(member: string, kind: OperationContext['type']): NonRecoverableE
   return new NonRecoverableError(`ctx.${member} is not available in a ${kind} operation: ${hint}`);
 }
 
+/** A {@link ContextLogger} whose records go to `services.log`. */
+export function createContextLogger(services: Pick<ContextServices, 'log'>): ContextLogger {
+  const write =
+    (level: LogLevel) =>
+    (message: unknown, ...args: unknown[]): void => {
+      services.log(level, format(message, ...args));
+    };
+  return Object.freeze({
+    debug: write('debug'),
+    info: write('info'),
+    warning: write('warning'),
+    warn: write('warning'),
+    error: write('error'),
+  });
+}
+
 /** Builds the `ctx` of one operation. */
 export function createOperationContext(
   request: RunRequest,
@@ -324,18 +341,7 @@ export function createOperationContext(
     kind === 'relationship-instance' && request.target ? endpoint(request.target) : undefined;
 
   let retry: ContextResult['retry'];
-  const write =
-    (level: LogLevel) =>
-    (message: unknown, ...args: unknown[]): void => {
-      services.log(level, format(message, ...args));
-    };
-  const logger: ContextLogger = Object.freeze({
-    debug: write('debug'),
-    info: write('info'),
-    warning: write('warning'),
-    warn: write('warning'),
-    error: write('error'),
-  });
+  const logger = createContextLogger(services);
   const root = request.resources_path;
 
   const ctx = Object.freeze({

@@ -9,8 +9,10 @@ import {
   type DoneMessage,
   type RunRequest,
   type WorkerMessage,
+  type WorkflowRunRequest,
 } from '@cairn/plugin-protocol';
 import { WorkerRuntime } from './runtime.js';
+import type { WorkflowContext } from './workflow-context.js';
 
 interface Ctx {
   instance: {
@@ -23,6 +25,25 @@ interface Ctx {
 
 /** A plugin module held in memory. */
 const plugin = {
+  workflows: {
+    async runAndRefresh(ctx: WorkflowContext): Promise<unknown> {
+      const result = await ctx.getNodeInstance('n_1')?.executeOperation('create').execute();
+      try {
+        await ctx.refresh();
+        return { result, refreshed: true };
+      } catch (error) {
+        return { result, refreshed: (error as Error).name };
+      }
+    },
+    async cancelled(ctx: WorkflowContext): Promise<unknown> {
+      try {
+        await ctx.getNodeInstance('n_1')?.setState('started').execute();
+        return 'the graph ended';
+      } catch (error) {
+        return { name: (error as Error).name, aborted: ctx.signal.aborted };
+      }
+    },
+  },
   tasks: {
     async store(ctx: Ctx): Promise<number> {
       ctx.instance.runtime_properties.stored = true;
@@ -70,6 +91,44 @@ function request(fn: string): RunRequest {
     },
     resources_path: mkdtempSync(join(tmpdir(), 'cairn-runtime-')),
     workdir: join(tmpdir(), 'cairn-runtime-workdir'),
+  };
+}
+
+function workflowRequest(fn: string): WorkflowRunRequest {
+  return {
+    task_id: 'w',
+    execution_id: 'e',
+    deployment_id: 'd',
+    blueprint_id: 'b',
+    workflow_id: 'my_wf',
+    tenant: 't',
+    plugin: { name: 'p', package_name: null, package_version: null, source: null, properties: {} },
+    function: fn,
+    parameters: {},
+    nodes: [
+      {
+        id: 'n',
+        type: 'T',
+        type_hierarchy: ['T'],
+        properties: {},
+        operations: ['create'],
+        number_of_instances: 1,
+      },
+    ],
+    instances: [
+      {
+        id: 'n_1',
+        node_id: 'n',
+        state: null,
+        runtime_properties: {},
+        host_id: null,
+        index: 1,
+        relationships: [],
+      },
+    ],
+    resume: false,
+    resources_path: '/nowhere',
+    workdir: '/nowhere',
   };
 }
 
@@ -183,6 +242,84 @@ describe('WorkerRuntime (in-memory transport)', () => {
     expect(await next('done')).toMatchObject({
       id: 'op-1',
       outcome: { status: 'succeeded', result: 'aborted' },
+    });
+  });
+
+  it('announces workflows; run_graph waits past the rpc timeout, other calls do not', async () => {
+    const { runtime, next } = harness();
+    runtime.start();
+    expect(await next('hello')).toMatchObject({ features: ['workflows'] });
+    runtime.receive({
+      type: 'welcome',
+      protocol: PROTOCOL_VERSION,
+      entry: '/x.js',
+      rpc_timeout_ms: 30,
+    });
+    runtime.receive({
+      type: 'run_workflow',
+      id: 'wf-1',
+      request: workflowRequest('workflows.runAndRefresh'),
+    });
+    const graph = await next('rpc');
+    expect(graph).toMatchObject({
+      method: 'workflow.run_graph',
+      params: {
+        tasks: [
+          {
+            id: 'task-1',
+            instance_id: 'n_1',
+            depends_on: [],
+            kind: 'operation',
+            operation: 'create',
+          },
+        ],
+      },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    runtime.receive({
+      type: 'rpc_result',
+      id: 'wf-1',
+      call_id: graph.call_id,
+      result: { status: 'terminated', error: '' },
+    });
+    expect(await next('rpc')).toMatchObject({ method: 'workflow.instances', params: {} });
+    // Left unanswered: workflow.instances has the ordinary rpc timeout.
+    expect(await next('done')).toEqual<DoneMessage>({
+      type: 'done',
+      id: 'wf-1',
+      outcome: {
+        status: 'succeeded',
+        result: { result: { status: 'terminated', error: '' }, refreshed: 'TimeoutError' },
+      },
+    });
+  });
+
+  it('gives up a pending run_graph at once when the workflow is cancelled', async () => {
+    const { runtime, next } = harness();
+    runtime.receive({
+      type: 'welcome',
+      protocol: PROTOCOL_VERSION,
+      entry: '/x.js',
+      rpc_timeout_ms: 1000,
+    });
+    runtime.receive({
+      type: 'run_workflow',
+      id: 'wf-1',
+      request: workflowRequest('workflows.cancelled'),
+    });
+    const graph = await next('rpc');
+    runtime.receive({ type: 'cancel', id: 'wf-1' });
+    expect(await next('done')).toEqual<DoneMessage>({
+      type: 'done',
+      id: 'wf-1',
+      outcome: { status: 'succeeded', result: { name: 'CancelledError', aborted: true } },
+    });
+    // The engine's late answer finds no call waiting and changes nothing.
+    runtime.receive({
+      type: 'rpc_result',
+      id: 'wf-1',
+      call_id: graph.call_id,
+      result: { status: 'terminated', error: '' },
     });
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The worker side of the protocol, independent of how messages travel (fd 3 in a real worker, an
- * in-memory pair in tests): says hello, loads the plugin module once, runs one operation at a
- * time, serves `ctx` calls through RPCs, and reports every outcome as data.
+ * in-memory pair in tests): says hello, loads the plugin module once, runs one operation or
+ * workflow function at a time, serves `ctx` calls through RPCs, and reports every outcome as data.
  */
 import {
   OUTPUT_SYNC_PREFIX,
@@ -13,18 +13,32 @@ import {
   type JsonValue,
   type LogLevel,
   type RpcMethod,
+  type RpcMessage,
   type RpcMethods,
   type RpcResultMessage,
   type RunMessage,
   type RunOutcome,
+  type RunWorkflowMessage,
+  type WorkerFeature,
   type WorkerMessage,
+  type WorkflowRunOutcome,
 } from '@cairn/plugin-protocol';
 import { classifyError } from './classify.js';
 import { createOperationContext, type ContextHandle } from './context.js';
-import { resolveFunction } from './function-path.js';
+import { resolveFunction, type ResolvedFunction } from './function-path.js';
+import { createWorkflowContext } from './workflow-context.js';
 
 /** The version of this worker runtime, announced in `hello` as `sdk_version`. */
 export const WORKER_RUNTIME_VERSION = '0.1.0';
+
+/** The optional parts of the protocol this runtime implements, announced in `hello`. */
+const FEATURES: readonly WorkerFeature[] = ['workflows'];
+
+/**
+ * Calls that wait as long as the engine needs (a graph runs as long as its tasks do): no rpc
+ * timeout, but they are rejected at once when the running function is cancelled.
+ */
+const UNTIMED_METHODS: ReadonlySet<RpcMethod> = new Set(['workflow.run_graph']);
 
 /** What the runtime needs from its process. */
 export interface WorkerRuntimeOptions {
@@ -41,7 +55,8 @@ export interface WorkerRuntimeOptions {
 interface PendingCall {
   resolve(value: JsonValue): void;
   reject(error: Error): void;
-  timer: ReturnType<typeof setTimeout>;
+  /** Undefined for calls without a timeout (see `UNTIMED_METHODS`). */
+  timer: ReturnType<typeof setTimeout> | undefined;
 }
 
 interface Running {
@@ -98,6 +113,7 @@ export class WorkerRuntime {
       sdk_version: WORKER_RUNTIME_VERSION,
       pid: process.pid,
       runtime: `node ${process.version}`,
+      features: FEATURES,
     });
   }
 
@@ -116,6 +132,7 @@ export class WorkerRuntime {
         this.options.exit(3);
         return;
       case 'run':
+      case 'run_workflow':
         this.run(message);
         return;
       case 'cancel':
@@ -140,22 +157,27 @@ export class WorkerRuntime {
     this.options.exit(0);
   }
 
-  private run(message: RunMessage): void {
+  private run(message: RunMessage | RunWorkflowMessage): void {
     const { id } = message;
     if (this.entry === undefined || this.running !== undefined) {
-      const why = this.entry === undefined ? 'run before welcome' : 'run while busy';
-      this.finish(id, failed({ type: 'ProtocolError', recoverable: true, message: why }));
+      const why = `${message.type} ${this.entry === undefined ? 'before welcome' : 'while busy'}`;
+      const error: FailureData = { type: 'ProtocolError', recoverable: true, message: why };
+      this.finish(id, message.type === 'run' ? failed(error) : { status: 'failed', error });
       return;
     }
     const running: Running = { id, controller: new AbortController() };
     this.running = running;
-    void this.execute(running, message).then((outcome) => {
+    const outcome =
+      message.type === 'run'
+        ? this.execute(running, message)
+        : this.executeWorkflow(running, message);
+    void outcome.then((value) => {
       this.running = undefined;
-      this.finish(id, outcome);
+      this.finish(id, value);
     });
   }
 
-  private finish(id: string, outcome: RunOutcome): void {
+  private finish(id: string, outcome: RunOutcome | WorkflowRunOutcome): void {
     // The marks go through the same streams the plugin printed on, so they arrive after its
     // output; the host waits for them before it reports the outcome.
     const mark = `${OUTPUT_SYNC_PREFIX}${id}\n`;
@@ -178,27 +200,73 @@ export class WorkerRuntime {
     return this.module;
   }
 
+  /** Why the plugin module did not load. */
+  private loadFailure(error: unknown): FailureData {
+    const detail = classifyError(error);
+    return {
+      ...detail,
+      type: 'NonRecoverableError',
+      recoverable: false,
+      message: `cannot load plugin module ${this.entry ?? ''}: ${detail.message}`,
+    };
+  }
+
+  /** The function at `path` in the plugin module, or the failure that stands for its absence. */
+  private static lookup(namespace: object, path: string): ResolvedFunction | FailureData {
+    const resolved = resolveFunction(namespace, path);
+    return 'error' in resolved
+      ? { type: 'NonRecoverableError', recoverable: false, message: resolved.error }
+      : resolved;
+  }
+
+  private async executeWorkflow(
+    running: Running,
+    message: RunWorkflowMessage,
+  ): Promise<WorkflowRunOutcome> {
+    const { id, request } = message;
+    try {
+      let namespace: object;
+      try {
+        namespace = await this.loadModule(this.entry ?? '');
+      } catch (error) {
+        return { status: 'failed', error: this.loadFailure(error) };
+      }
+      const found = WorkerRuntime.lookup(namespace, request.function);
+      if (!('fn' in found)) return { status: 'failed', error: found };
+      const ctx = createWorkflowContext(request, {
+        log: (level, text) => {
+          this.log(id, level, text);
+        },
+        call: (method, params) => this.call(id, method, params),
+        signal: running.controller.signal,
+      });
+      const returned: unknown = await found.fn.call(found.owner, ctx, request.parameters);
+      const result = toJson(returned);
+      if (result.problem !== undefined) this.log(id, 'warning', result.problem);
+      return { status: 'succeeded', result: result.value };
+    } catch (error) {
+      const failure = classifyError(error);
+      // A workflow is not rescheduled: a retry request is an ordinary recoverable failure.
+      return {
+        status: 'failed',
+        error:
+          failure.type === 'OperationRetry' ? { ...failure, type: 'RecoverableError' } : failure,
+      };
+    }
+  }
+
   private async execute(running: Running, message: RunMessage): Promise<RunOutcome> {
     const { id, request } = message;
-    const entry = this.entry ?? '';
     let handle: ContextHandle | undefined;
     try {
       let namespace: object;
       try {
-        namespace = await this.loadModule(entry);
+        namespace = await this.loadModule(this.entry ?? '');
       } catch (error) {
-        const detail = classifyError(error);
-        return failed({
-          ...detail,
-          type: 'NonRecoverableError',
-          recoverable: false,
-          message: `cannot load plugin module ${entry}: ${detail.message}`,
-        });
+        return failed(this.loadFailure(error));
       }
-      const resolved = resolveFunction(namespace, request.operation.function);
-      if ('error' in resolved) {
-        return failed({ type: 'NonRecoverableError', recoverable: false, message: resolved.error });
-      }
+      const resolved = WorkerRuntime.lookup(namespace, request.operation.function);
+      if (!('fn' in resolved)) return failed(resolved);
       handle = createOperationContext(request, {
         log: (level, text) => {
           this.log(id, level, text);
@@ -255,13 +323,43 @@ export class WorkerRuntime {
     }
     const callId = this.nextCallId;
     this.nextCallId += 1;
+    const { signal } = this.running.controller;
+    const untimed = UNTIMED_METHODS.has(method);
+    const cancelled = (): Error =>
+      namedError('CancelledError', `${method}: the workflow was cancelled`);
     return new Promise<JsonValue>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      if (untimed && signal.aborted) {
+        reject(cancelled());
+        return;
+      }
+      const onAbort = (): void => {
+        const call = this.calls.get(callId);
+        if (call === undefined) return;
         this.calls.delete(callId);
-        reject(namedError('TimeoutError', `${method} got no answer in ${this.rpcTimeoutMs} ms`));
-      }, this.rpcTimeoutMs);
-      this.calls.set(callId, { resolve, reject, timer });
-      this.options.send({ type: 'rpc', id, call_id: callId, method, params });
+        call.reject(cancelled());
+      };
+      const timer = untimed
+        ? undefined
+        : setTimeout(() => {
+            this.calls.delete(callId);
+            reject(
+              namedError('TimeoutError', `${method} got no answer in ${this.rpcTimeoutMs} ms`),
+            );
+          }, this.rpcTimeoutMs);
+      if (untimed) signal.addEventListener('abort', onAbort, { once: true });
+      this.calls.set(callId, {
+        resolve: (value) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(value);
+        },
+        reject: (error) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+        timer,
+      });
+      // The compiler cannot tie a generic method to its params; the signature above does.
+      this.options.send({ type: 'rpc', id, call_id: callId, method, params } as RpcMessage);
     });
   }
 
