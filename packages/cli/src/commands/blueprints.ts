@@ -53,7 +53,7 @@ export function registerBlueprintCommands(
 ): void {
   const blueprints = program
     .command('blueprints')
-    .description('check and plan blueprints')
+    .description('check, plan and store blueprints')
     .addHelpText(
       'after',
       '\nExamples:\n  $ cairn blueprints validate blueprint.yaml\n  $ cairn blueprints plan blueprint.yaml -i inputs.yaml --json',
