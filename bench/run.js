@@ -1,19 +1,32 @@
 /**
- * Parser benchmark (`npm run bench`): generates blueprints of 1,000 and 10,000 node templates in
- * two shapes (flat, and a depends_on tree), checks each parses with no error, and measures
- * parse + validate time (cold and warm median) and peak RSS, each case in its own process.
+ * Benchmarks (`npm run bench`), each case in its own process so that cold times and peak RSS are
+ * per case. Prints a table, then one JSON line (machine-readable), per benchmark.
  *
- * Prints a table, then one JSON line (machine-readable). Exits 1 when a blueprint does not parse
- * cleanly or a worker fails; with BENCH_STRICT=1, also when a target is missed.
+ * Parser: generates blueprints of 1,000 and 10,000 node templates in two shapes (flat, and a
+ * depends_on tree), checks each parses with no error, and measures parse + validate time (cold
+ * and warm median) and peak RSS.
  *
- * Environment: BENCH_DIR (where blueprints are written, default $TMPDIR/cairn-bench),
- * BENCH_RUNS_1K / BENCH_RUNS_10K (warm runs, defaults 15 and 3).
+ * Engine (`bench/engine-worker.js`): installs with every operation run by a real worker process
+ * of a no-op plugin, the store a SQLite file in a temporary folder:
+ *   - 1,000 and 10,000 no-op nodes (create, configure, start; half depend on another): wall
+ *     time of parse + store + create deployment + install, operations per second, CPU and peak
+ *     RSS of the engine process and of the workers. The 10,000 case runs in two processes —
+ *     parse and create, then install — so that the install's engine process is measured alone;
+ *   - 200 independent nodes whose one operation sleeps 1 s, at parallelism P: the install's wall
+ *     against ⌈200/P⌉ s, once with the workers starting (cold) and once with them running (warm).
+ *
+ * Exits 1 when a case fails; with BENCH_STRICT=1, also when a target is missed.
+ *
+ * Environment: BENCH_DIR (where blueprints and stores go, default $TMPDIR/cairn-bench),
+ * BENCH_RUNS_1K / BENCH_RUNS_10K (parser warm runs, defaults 15 and 3), BENCH_ONLY (`parser` or
+ * `engine`: run only that benchmark).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generateEngineBlueprint, OPS_PER_NODE } from './engine-blueprint.js';
 import { generateBlueprint, TREE_FAN_OUT } from './generate.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -49,107 +62,347 @@ function fail(message, details = []) {
   process.exit(1);
 }
 
-mkdirSync(outDir, { recursive: true });
-console.log(
-  `Cairn parser benchmark — node ${process.version}, ${cpus().length} CPU(s), ` +
-    `blueprints in ${outDir}`,
-);
-console.log(
-  `Warm runs: ${runs1k} (1,000 nodes), ${runs10k} (10,000 nodes); tree fan-out ${TREE_FAN_OUT}.\n`,
-);
+/** Prints a table: a header, a rule, the rows. */
+function printTable(header, rows) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells) => cells.map((cell, i) => cell.padEnd(widths[i])).join(' │ ');
+  console.log(line(header));
+  console.log(widths.map((w) => '─'.repeat(w)).join('─┼─'));
+  for (const row of rows) console.log(line(row));
+}
 
-const results = [];
-for (const c of CASES) {
-  const file = join(outDir, `${c.shape}-${c.nodes}.yaml`);
-  writeFileSync(file, generateBlueprint(c.nodes, c.shape));
-  const bytes = statSync(file).size;
-  process.stderr.write(`  running ${c.shape} ${c.nodes} …\n`);
-  const child = spawnSync(process.execPath, [join(here, 'worker.js'), file, String(c.runs)], {
-    encoding: 'utf8',
-    timeout: 120_000,
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  if (child.error !== undefined) fail(`worker for ${file}: ${child.error.message}`);
-  if (child.status !== 0) {
-    fail(`worker for ${file} exited with ${child.status ?? child.signal}`, [
-      ...child.stderr.trim().split('\n'),
-    ]);
+const verdict = (ok) => (ok ? 'ok' : 'MISSED');
+
+/** The parser benchmark; true when every target is met. */
+function parserBench() {
+  mkdirSync(outDir, { recursive: true });
+  console.log(
+    `Cairn parser benchmark — node ${process.version}, ${cpus().length} CPU(s), ` +
+      `blueprints in ${outDir}`,
+  );
+  console.log(
+    `Warm runs: ${runs1k} (1,000 nodes), ${runs10k} (10,000 nodes); tree fan-out ${TREE_FAN_OUT}.\n`,
+  );
+
+  const results = [];
+  for (const c of CASES) {
+    const file = join(outDir, `${c.shape}-${c.nodes}.yaml`);
+    writeFileSync(file, generateBlueprint(c.nodes, c.shape));
+    const bytes = statSync(file).size;
+    process.stderr.write(`  running ${c.shape} ${c.nodes} …\n`);
+    const child = spawnSync(process.execPath, [join(here, 'worker.js'), file, String(c.runs)], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    if (child.error !== undefined) fail(`worker for ${file}: ${child.error.message}`);
+    if (child.status !== 0) {
+      fail(`worker for ${file} exited with ${child.status ?? child.signal}`, [
+        ...child.stderr.trim().split('\n'),
+      ]);
+    }
+    const lines = child.stdout.trim().split('\n');
+    let report;
+    try {
+      report = JSON.parse(lines[lines.length - 1] ?? '');
+    } catch {
+      fail(`worker for ${file} printed no report`, lines);
+    }
+    if (!report.ok) fail(`${file} does not parse cleanly`, report.errors);
+    if (report.planNodes !== c.nodes) {
+      fail(`${file}: the plan has ${report.planNodes} nodes, expected ${c.nodes}`);
+    }
+    results.push({
+      shape: c.shape,
+      nodes: c.nodes,
+      bytes,
+      runs: c.runs,
+      coldMs: Math.round(report.coldMs),
+      warmMedianMs: Math.round(median(report.warmMs)),
+      warmMinMs: Math.round(Math.min(...report.warmMs)),
+      warmMaxMs: Math.round(Math.max(...report.warmMs)),
+      peakRssMiB: Math.round(report.maxRssKiB / 1024),
+      warnings: report.warnings,
+    });
   }
+
+  const find = (shape, nodes) => results.find((r) => r.shape === shape && r.nodes === nodes);
+  const ratio = (shape) => find(shape, 10000).warmMedianMs / find(shape, 1000).warmMedianMs;
+  const ratios = { flat: ratio('flat'), tree: ratio('tree') };
+  const met = {
+    flat1k: find('flat', 1000).warmMedianMs <= TARGETS.flat,
+    tree1k: find('tree', 1000).warmMedianMs <= TARGETS.tree,
+    flatRatio: ratios.flat <= TARGETS.ratio,
+    treeRatio: ratios.tree <= TARGETS.ratio,
+  };
+
+  const header = [
+    'shape',
+    'nodes',
+    'size',
+    'cold ms',
+    'warm median ms',
+    'warm min–max',
+    'peak RSS',
+  ];
+  const rows = results.map((r) => [
+    r.shape,
+    r.nodes.toLocaleString('en-US'),
+    `${(r.bytes / 1024 / 1024).toFixed(2)} MiB`,
+    String(r.coldMs),
+    `${r.warmMedianMs} (n=${r.runs})`,
+    `${r.warmMinMs}–${r.warmMaxMs}`,
+    `${r.peakRssMiB} MiB`,
+  ]);
+  printTable(header, rows);
+  console.log('');
+  console.log(
+    `1,000 flat: ${find('flat', 1000).warmMedianMs} ms (target ≤ ${TARGETS.flat} ms) ${verdict(met.flat1k)}`,
+  );
+  console.log(
+    `1,000 tree: ${find('tree', 1000).warmMedianMs} ms (target ≤ ${TARGETS.tree} ms) ${verdict(met.tree1k)}`,
+  );
+  console.log(
+    `10,000 / 1,000 flat: ${ratios.flat.toFixed(1)}× (target ≤ ${TARGETS.ratio}×) ${verdict(met.flatRatio)}`,
+  );
+  console.log(
+    `10,000 / 1,000 tree: ${ratios.tree.toFixed(1)}× (target ≤ ${TARGETS.ratio}×) ${verdict(met.treeRatio)}`,
+  );
+  console.log('');
+  console.log(
+    JSON.stringify({
+      bench: 'dsl-parse',
+      node: process.version,
+      cpus: cpus().length,
+      cases: results,
+      ratios: { flat: Number(ratios.flat.toFixed(2)), tree: Number(ratios.tree.toFixed(2)) },
+      targets: { flat1kMs: TARGETS.flat, tree1kMs: TARGETS.tree, ratio: TARGETS.ratio },
+      met,
+    }),
+  );
+  return Object.values(met).every(Boolean);
+}
+
+/** Engine targets: wall of the 1,000-node install, engine RSS of the 10,000-node install. */
+const ENGINE_TARGETS = { install1kMs: 2000, rss10kMiB: 200, sleepSlack: 1.05 };
+
+/** Seconds each sleeping operation takes. */
+const SLEEP_SECONDS = 1;
+
+const ENGINE_CASES = [
+  { kind: 'install', nodes: 1000, parallelism: 50 },
+  { kind: 'install', nodes: 10000, parallelism: 50 },
+  { kind: 'sleep', nodes: 200, parallelism: 10 },
+  { kind: 'sleep', nodes: 200, parallelism: 50 },
+  { kind: 'sleep', nodes: 200, parallelism: 100 },
+];
+
+/** Runs one process of `bench/engine-worker.js` and returns its report. */
+function engineWorker(options) {
+  const child = spawnSync(
+    process.execPath,
+    [join(here, 'engine-worker.js'), JSON.stringify(options)],
+    { encoding: 'utf8', timeout: 900_000, maxBuffer: 16 * 1024 * 1024 },
+  );
+  const what = `engine worker (${options.mode} ${options.blueprint})`;
+  if (child.error !== undefined) fail(`${what}: ${child.error.message}`);
   const lines = child.stdout.trim().split('\n');
   let report;
   try {
     report = JSON.parse(lines[lines.length - 1] ?? '');
   } catch {
-    fail(`worker for ${file} printed no report`, lines);
+    fail(`${what} exited with ${child.status ?? child.signal} and printed no report`, [
+      ...lines,
+      ...child.stderr.trim().split('\n'),
+    ]);
   }
-  if (!report.ok) fail(`${file} does not parse cleanly`, report.errors);
-  if (report.planNodes !== c.nodes) {
-    fail(`${file}: the plan has ${report.planNodes} nodes, expected ${c.nodes}`);
-  }
-  results.push({
-    shape: c.shape,
-    nodes: c.nodes,
-    bytes,
-    runs: c.runs,
-    coldMs: Math.round(report.coldMs),
-    warmMedianMs: Math.round(median(report.warmMs)),
-    warmMinMs: Math.round(Math.min(...report.warmMs)),
-    warmMaxMs: Math.round(Math.max(...report.warmMs)),
-    peakRssMiB: Math.round(report.maxRssKiB / 1024),
-    warnings: report.warnings,
-  });
+  if (!report.ok) fail(`${what} failed`, report.errors.join('\n').split('\n'));
+  return report;
 }
 
-const find = (shape, nodes) => results.find((r) => r.shape === shape && r.nodes === nodes);
-const ratio = (shape) => find(shape, 10000).warmMedianMs / find(shape, 1000).warmMedianMs;
-const ratios = { flat: ratio('flat'), tree: ratio('tree') };
-const met = {
-  flat1k: find('flat', 1000).warmMedianMs <= TARGETS.flat,
-  tree1k: find('tree', 1000).warmMedianMs <= TARGETS.tree,
-  flatRatio: ratios.flat <= TARGETS.ratio,
-  treeRatio: ratios.tree <= TARGETS.ratio,
-};
+const mib = (kib) => Math.round(kib / 1024);
 
-const header = ['shape', 'nodes', 'size', 'cold ms', 'warm median ms', 'warm min–max', 'peak RSS'];
-const rows = results.map((r) => [
-  r.shape,
-  r.nodes.toLocaleString('en-US'),
-  `${(r.bytes / 1024 / 1024).toFixed(2)} MiB`,
-  String(r.coldMs),
-  `${r.warmMedianMs} (n=${r.runs})`,
-  `${r.warmMinMs}–${r.warmMaxMs}`,
-  `${r.peakRssMiB} MiB`,
-]);
-const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-const line = (cells) => cells.map((cell, i) => cell.padEnd(widths[i])).join(' │ ');
-console.log(line(header));
-console.log(widths.map((w) => '─'.repeat(w)).join('─┼─'));
-for (const row of rows) console.log(line(row));
+/**
+ * The plugin workers of a report: how many run at its end and their largest peak RSS, and the
+ * CPU of every worker it started (those retired before the end too).
+ */
+function workersOf(report) {
+  const workers = report.workers ?? [];
+  return {
+    count: workers.length,
+    maxPeakRssMiB: workers.length === 0 ? 0 : mib(Math.max(...workers.map((w) => w.peakRssKiB))),
+    cpuMs: workers.reduce((sum, w) => sum + w.cpuMs, report.endedWorkersCpuMs ?? 0),
+  };
+}
 
-const verdict = (ok) => (ok ? 'ok' : 'MISSED');
-console.log('');
-console.log(
-  `1,000 flat: ${find('flat', 1000).warmMedianMs} ms (target ≤ ${TARGETS.flat} ms) ${verdict(met.flat1k)}`,
-);
-console.log(
-  `1,000 tree: ${find('tree', 1000).warmMedianMs} ms (target ≤ ${TARGETS.tree} ms) ${verdict(met.tree1k)}`,
-);
-console.log(
-  `10,000 / 1,000 flat: ${ratios.flat.toFixed(1)}× (target ≤ ${TARGETS.ratio}×) ${verdict(met.flatRatio)}`,
-);
-console.log(
-  `10,000 / 1,000 tree: ${ratios.tree.toFixed(1)}× (target ≤ ${TARGETS.ratio}×) ${verdict(met.treeRatio)}`,
-);
-console.log('');
-console.log(
-  JSON.stringify({
-    bench: 'dsl-parse',
-    node: process.version,
-    cpus: cpus().length,
-    cases: results,
-    ratios: { flat: Number(ratios.flat.toFixed(2)), tree: Number(ratios.tree.toFixed(2)) },
-    targets: { flat1kMs: TARGETS.flat, tree1kMs: TARGETS.tree, ratio: TARGETS.ratio },
-    met,
-  }),
-);
-if (process.env.BENCH_STRICT === '1' && !Object.values(met).every(Boolean)) process.exit(1);
+/** The engine benchmark; true when every target is met. */
+function engineBench() {
+  const workDir = join(outDir, 'engine');
+  rmSync(workDir, { recursive: true, force: true });
+  mkdirSync(workDir, { recursive: true });
+  console.log(
+    `\nCairn engine benchmark — node ${process.version}, ${cpus().length} CPU(s), ` +
+      `stores in ${workDir}`,
+  );
+  console.log(
+    'Every operation runs in a worker process of a no-op plugin; SQLite file store. ' +
+      'Wall = parse + store + create deployment + install, in the engine process.\n',
+  );
+
+  const installs = [];
+  const sleeps = [];
+  for (const c of ENGINE_CASES) {
+    const shape = c.kind === 'install' ? 'noop' : 'sleep';
+    const blueprint = join(workDir, `${shape}-${c.nodes}.yaml`);
+    writeFileSync(blueprint, generateEngineBlueprint(c.nodes, shape));
+    const dir = join(workDir, `${c.kind}-${c.nodes}-p${c.parallelism}`);
+    mkdirSync(dir, { recursive: true });
+    const base = { blueprint, dir, parallelism: c.parallelism };
+    process.stderr.write(
+      `  running engine ${c.kind} ${c.nodes} (parallelism ${c.parallelism}) …\n`,
+    );
+
+    if (c.kind === 'install') {
+      // 10,000: parse and create in one process, install in another (the engine process whose
+      // RSS is the target); 1,000: all in one.
+      const split = c.nodes >= 10000;
+      const prepared = split ? engineWorker({ ...base, mode: 'prepare' }) : undefined;
+      const report = engineWorker({ ...base, mode: split ? 'install' : 'full' });
+      const run = report.installs[0];
+      const ops = c.nodes * OPS_PER_NODE.noop;
+      if (run.operations !== ops)
+        fail(`install ${c.nodes}: ${run.operations} of ${ops} operations`);
+      const parseMs = (prepared ?? report).parseMs;
+      const createMs = (prepared ?? report).createMs;
+      const wallMs = split ? prepared.wallMs + run.installMs : report.firstWallMs;
+      installs.push({
+        nodes: c.nodes,
+        parallelism: c.parallelism,
+        operations: ops,
+        events: run.events,
+        parseMs: Math.round(parseMs),
+        createMs: Math.round(createMs),
+        installMs: Math.round(run.installMs),
+        wallMs: Math.round(wallMs),
+        opsPerSecond: Math.round(ops / (run.installMs / 1000)),
+        engineCpuMs: Math.round(run.installCpuMs),
+        enginePeakRssMiB: mib(report.maxRssKiB),
+        ...(prepared === undefined ? {} : { preparePeakRssMiB: mib(prepared.maxRssKiB) }),
+        workers: workersOf(report),
+      });
+      continue;
+    }
+
+    // Installs until one starts with P workers running (the steady state), at most 8.
+    const report = engineWorker({ ...base, mode: 'full', installs: 8 });
+    const runs = report.installs;
+    const cold = runs[0];
+    const warm = runs[runs.length - 1];
+    for (const run of runs) {
+      if (run.operations !== c.nodes)
+        fail(`sleep P=${c.parallelism}: ${run.operations} operations`);
+    }
+    const boundMs =
+      ENGINE_TARGETS.sleepSlack *
+      Math.ceil(c.nodes / c.parallelism) *
+      OPS_PER_NODE.sleep *
+      SLEEP_SECONDS *
+      1000;
+    sleeps.push({
+      nodes: c.nodes,
+      parallelism: c.parallelism,
+      boundMs: Math.round(boundMs),
+      coldMs: Math.round(cold.installMs),
+      coldRatio: Number((cold.installMs / boundMs).toFixed(2)),
+      warmMs: Math.round(warm.installMs),
+      warmRatio: Number((warm.installMs / boundMs).toFixed(2)),
+      warmPoolBefore: warm.poolBefore,
+      installsRun: runs.length,
+      workers: workersOf(report),
+    });
+  }
+
+  printTable(
+    [
+      'nodes',
+      'ops',
+      'P',
+      'parse ms',
+      'create ms',
+      'install ms',
+      'wall ms',
+      'ops/s',
+      'engine CPU ms',
+      'engine peak RSS',
+      'workers: n at end, peak RSS, CPU ms',
+    ],
+    installs.map((r) => [
+      r.nodes.toLocaleString('en-US'),
+      r.operations.toLocaleString('en-US'),
+      String(r.parallelism),
+      String(r.parseMs),
+      String(r.createMs),
+      String(r.installMs),
+      String(r.wallMs),
+      String(r.opsPerSecond),
+      String(r.engineCpuMs),
+      `${r.enginePeakRssMiB} MiB${r.preparePeakRssMiB === undefined ? '' : ` (parse+create process ${r.preparePeakRssMiB} MiB)`}`,
+      `${r.workers.count}, ≤ ${r.workers.maxPeakRssMiB} MiB, ${r.workers.cpuMs}`,
+    ]),
+  );
+  console.log('');
+  printTable(
+    ['sleep nodes', 'P', 'bound ms', 'cold ms', 'cold ratio', 'warm ms', 'warm ratio', 'workers'],
+    sleeps.map((r) => [
+      String(r.nodes),
+      String(r.parallelism),
+      String(r.boundMs),
+      String(r.coldMs),
+      r.coldRatio.toFixed(2),
+      String(r.warmMs),
+      r.warmRatio.toFixed(2),
+      `${r.workers.count} (${r.warmPoolBefore} running before the warm install)`,
+    ]),
+  );
+
+  const find = (nodes) => installs.find((r) => r.nodes === nodes);
+  const met = {
+    install1k: find(1000).wallMs <= ENGINE_TARGETS.install1kMs,
+    rss10k: find(10000).enginePeakRssMiB <= ENGINE_TARGETS.rss10kMiB,
+    ...Object.fromEntries(sleeps.map((r) => [`sleepP${r.parallelism}`, r.warmRatio <= 1])),
+  };
+  console.log('');
+  console.log(
+    `1,000 nodes: ${find(1000).wallMs} ms wall (target ≤ ${ENGINE_TARGETS.install1kMs} ms) ${verdict(met.install1k)}`,
+  );
+  console.log(
+    `10,000 nodes: engine peak RSS ${find(10000).enginePeakRssMiB} MiB (target ≤ ${ENGINE_TARGETS.rss10kMiB} MiB) ${verdict(met.rss10k)}`,
+  );
+  for (const r of sleeps) {
+    console.log(
+      `200 × sleep 1 s at P=${r.parallelism}: warm ${r.warmMs} ms, cold ${r.coldMs} ms ` +
+        `(bound ≤ ${r.boundMs} ms; cold includes starting the workers) ${verdict(met[`sleepP${r.parallelism}`])}`,
+    );
+  }
+  console.log('');
+  console.log(
+    JSON.stringify({
+      bench: 'engine',
+      node: process.version,
+      cpus: cpus().length,
+      installs,
+      sleeps,
+      targets: ENGINE_TARGETS,
+      met,
+    }),
+  );
+  rmSync(workDir, { recursive: true, force: true });
+  return Object.values(met).every(Boolean);
+}
+
+const only = process.env.BENCH_ONLY;
+const allMet = [
+  only === 'engine' ? true : parserBench(),
+  only === 'parser' ? true : engineBench(),
+].every(Boolean);
+if (process.env.BENCH_STRICT === '1' && !allMet) process.exit(1);

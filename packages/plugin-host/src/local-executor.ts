@@ -48,8 +48,10 @@ export interface LocalExecutorOptions {
    */
   maxWorkersPerPlugin?: number;
   /**
-   * How long an operation waits for a busy worker before another is started (default 50 ms).
-   * Workers start lazily: short operations keep a few busy, long ones grow the pool.
+   * Workers start lazily, when operations wait for busy ones long enough to pay for a start:
+   * short operations keep a few busy, long ones grow the pool to `maxWorkersPerPlugin`. This
+   * is how often a waiting pool reconsiders (default 50 ms), and how long an operation waits
+   * before another worker starts while no operation has finished yet.
    */
   spawnDelayMs?: number;
   /** Operations a worker runs before it is replaced (default 1000). */
@@ -105,8 +107,9 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
   const limits: PoolLimits = {
     maxWorkers: Math.max(1, options.maxWorkersPerPlugin ?? DEFAULT_MAX_WORKERS),
     maxUses: Math.max(1, options.maxUsesPerWorker ?? 1000),
-    spawnDelayMs: Math.max(0, options.spawnDelayMs ?? Number(process.env.CAIRN_SPAWN_DELAY ?? 50)),
-    maxStarting: Math.max(2, Number(process.env.CAIRN_MAX_STARTING ?? availableParallelism())),
+    spawnDelayMs: Math.max(1, options.spawnDelayMs ?? 50),
+    // More at once than there are CPUs makes each start later, not the pool fuller sooner.
+    maxStarting: Math.max(2, availableParallelism()),
   };
   /**
    * Pools per entry module: one for operations and one for workflow functions. Same code, same

@@ -20,11 +20,15 @@ import type {
   WorkflowOutcome,
   WorkflowRequest,
 } from '@cairn/engine';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { failedOutcome, hostFailure } from './failures.js';
 import { WorkerProcess, type WorkerSettings } from './worker-process.js';
 
 /** What a worker start is assumed to take before one has been measured. */
 const INITIAL_START_MS = 200;
+
+/** Above this share of its time busy, this process gains nothing from more workers. */
+const MAX_HOST_UTILIZATION = 0.75;
 
 /** Weight of the newest sample in the moving averages. */
 const SMOOTHING = 0.2;
@@ -78,6 +82,8 @@ export class WorkerPool {
   private startMs = INITIAL_START_MS;
   /** Set while a check for a worker start is pending. */
   private spawnTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Since when jobs have waited without a break, and the event loop's use then. */
+  private backlog: { since: number; loop: EventLoopUtilization } | undefined;
   private closed = false;
 
   constructor(
@@ -188,6 +194,8 @@ export class WorkerPool {
       const job = this.queue.shift();
       if (job !== undefined) this.dispatch(idle, job);
     }
+    if (this.queue.length === 0) this.backlog = undefined;
+    else this.backlog ??= { since: performance.now(), loop: performance.eventLoopUtilization() };
     this.grow();
   }
 
@@ -217,14 +225,28 @@ export class WorkerPool {
     }
   }
 
-  /** Whether the jobs without a worker on its way would wait longer than a start takes. */
+  /**
+   * Whether another worker would pay off: jobs take longer than a start (a waiting job waits
+   * for one to end), or those without a worker on its way would keep the workers busy longer
+   * than a start takes; or jobs have kept waiting for that long while this process had time to
+   * spare (short jobs, but each waits on round trips: more workers, more in flight). When this
+   * process is the one that is busy, more workers would only take its CPU.
+   */
   private worthStarting(): boolean {
-    const waiting = this.queue.length - this.starting;
+    const now = performance.now();
     if (this.jobMs === undefined) {
       const head = this.queue[this.starting];
-      return head !== undefined && performance.now() - head.queuedAt >= this.limits.spawnDelayMs;
+      return head !== undefined && now - head.queuedAt >= this.limits.spawnDelayMs;
     }
-    return (waiting * this.jobMs) / this.workers.size > this.startMs;
+    const waiting = this.queue.length - this.starting;
+    if (this.jobMs >= this.startMs) return true;
+    if ((waiting * this.jobMs) / this.workers.size > this.startMs) return true;
+    const backlog = this.backlog;
+    if (backlog === undefined || now - backlog.since < this.startMs) return false;
+    const busy = performance.eventLoopUtilization(backlog.loop).utilization;
+    // The next start is judged on what follows this decision.
+    this.backlog = { since: now, loop: performance.eventLoopUtilization() };
+    return busy < MAX_HOST_UTILIZATION;
   }
 
   private spawn(): void {

@@ -96,10 +96,16 @@ function settingsOf(
 
 /** Opens the local profile, runs `work`, and always closes it. */
 async function withLocal<T>(
-  options: { readonly plugin?: string[] },
+  options: { readonly plugin?: string[]; readonly parallelism?: number },
   work: (local: LocalProfile) => Promise<T>,
 ): Promise<T> {
-  const local = await openLocal({ plugins: options.plugin ?? [] });
+  const local = await openLocal({
+    plugins: options.plugin ?? [],
+    // As many workers per plugin as operations may run at once.
+    ...(options.parallelism === undefined
+      ? {}
+      : { maxWorkersPerPlugin: Math.max(1, options.parallelism) }),
+  });
   try {
     return await work(local);
   } finally {

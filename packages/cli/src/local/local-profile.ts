@@ -80,6 +80,11 @@ function localSecrets(home: string, env: NodeJS.ProcessEnv): SecretSource {
 export interface LocalOptions {
   /** `NAME=DIR` pairs: where to find the code of plugins the blueprint uses. */
   readonly plugins?: readonly string[];
+  /**
+   * Most worker processes per plugin: an execution's `--parallelism`, so that its operations
+   * can all run at once (a worker runs one at a time). Default: the engine's default parallelism.
+   */
+  readonly maxWorkersPerPlugin?: number;
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
 }
@@ -121,6 +126,9 @@ export async function openLocal(options: LocalOptions = {}): Promise<LocalProfil
   const blueprintDirs = new Map<string, string>();
   for (const bp of await store.listBlueprints()) blueprintDirs.set(bp.id, bp.resources_path);
   const executor = createLocalExecutor({
+    ...(options.maxWorkersPerPlugin === undefined
+      ? {}
+      : { maxWorkersPerPlugin: options.maxWorkersPerPlugin }),
     resolvePlugin: (plugin) => {
       const candidates: string[] = [];
       const given = explicit.get(plugin.name);

@@ -51,9 +51,45 @@ export interface GraphTask {
   readonly subgraph: string;
   readonly spec: TaskSpec;
   /** Ids of the tasks that wait for this one. */
-  readonly dependents: string[];
+  readonly dependents: readonly string[];
   /** How many tasks this one waits for. */
-  waitsFor: number;
+  readonly waitsFor: number;
+  /** Its position in the graph, from 0: the scheduler keeps per-task counters in arrays. */
+  readonly index: number;
+}
+
+/**
+ * A task as the graph keeps it. A graph of 10,000 instances holds 200,000 tasks, so each is
+ * small: most have one dependent, kept as its id rather than in an array of its own.
+ */
+class Task implements GraphTask {
+  waitsFor = 0;
+  private next: string | string[] | undefined = undefined;
+
+  constructor(
+    readonly id: string,
+    readonly subgraph: string,
+    readonly spec: TaskSpec,
+    readonly index: number,
+  ) {}
+
+  get dependents(): readonly string[] {
+    const next = this.next;
+    if (next === undefined) return [];
+    return typeof next === 'string' ? [next] : next;
+  }
+
+  hasDependent(id: string): boolean {
+    const next = this.next;
+    return typeof next === 'string' ? next === id : (next?.includes(id) ?? false);
+  }
+
+  addDependent(id: string): void {
+    const next = this.next;
+    if (next === undefined) this.next = id;
+    else if (typeof next === 'string') this.next = [next, id];
+    else next.push(id);
+  }
 }
 
 /** A run of consecutive steps added to a subgraph: its first and last tasks. */
@@ -80,9 +116,14 @@ export interface Subgraph {
 
 /** A directed acyclic graph of tasks, grouped in subgraphs. */
 export class TaskGraph {
-  readonly tasks = new Map<string, GraphTask>();
+  readonly tasks: ReadonlyMap<string, GraphTask> = new Map<string, Task>();
   readonly subgraphs = new Map<string, Subgraph>();
-  private readonly edges = new Set<string>();
+  /**
+   * Edges between subgraphs, for idempotence. Edges inside a subgraph are not kept here (a
+   * graph of 10,000 instances has 200,000 of them): `append` only links new tasks, and another
+   * such edge is found among the few dependents of a task.
+   */
+  private readonly crossEdges = new Set<string>();
 
   /** Opens (or returns) a subgraph. */
   subgraph(name: string, instanceId?: string): Subgraph {
@@ -104,7 +145,8 @@ export class TaskGraph {
     for (const step of steps) {
       if (step.length === 0) continue;
       const ids = step.map((spec) => this.add(sub, spec));
-      for (const id of ids) for (const before of previous) this.depend(id, before);
+      // New tasks: these edges cannot exist yet.
+      for (const id of ids) for (const before of previous) this.link(id, before);
       first ??= ids;
       previous = ids;
     }
@@ -123,22 +165,38 @@ export class TaskGraph {
   }
 
   private add(sub: Subgraph, spec: TaskSpec): string {
-    const id = `${sub.name}/${sub.tasks.length + 1}`;
-    this.tasks.set(id, { id, subgraph: sub.name, spec, dependents: [], waitsFor: 0 });
+    // `join` makes a flat string; a template literal makes a rope of two (twice the memory,
+    // kept for the life of the graph as the map key).
+    const id = [sub.name, sub.tasks.length + 1].join('/');
+    const tasks = this.tasks as Map<string, Task>;
+    tasks.set(id, new Task(id, sub.name, spec, tasks.size));
     sub.tasks.push(id);
     return id;
   }
 
   /** `task` waits for `before` (idempotent). */
   depend(task: string, before: string): void {
-    const key = `${task}\u0000${before}`;
-    if (task === before || this.edges.has(key)) return;
-    this.edges.add(key);
-    const t = this.tasks.get(task);
-    const b = this.tasks.get(before);
+    if (task === before) return;
+    const t = this.task(task);
+    const b = this.task(before);
     if (t === undefined || b === undefined) throw new Error(`unknown task ${task} or ${before}`);
-    b.dependents.push(task);
-    t.waitsFor++;
+    if (t.subgraph === b.subgraph) {
+      if (b.hasDependent(task)) return;
+    } else {
+      const key = `${task}\u0000${before}`;
+      if (this.crossEdges.has(key)) return;
+      this.crossEdges.add(key);
+    }
+    this.link(task, before);
+  }
+
+  private task(id: string): Task | undefined {
+    return (this.tasks as Map<string, Task>).get(id);
+  }
+
+  private link(task: string, before: string): void {
+    (this.task(before) as Task).addDependent(task);
+    (this.task(task) as Task).waitsFor++;
   }
 
   /** Every first task of `sub` waits for every task in `before`. */
@@ -160,19 +218,17 @@ export class TaskGraph {
    * order): what a dry run prints.
    */
   order(): GraphTask[] {
-    const waits = new Map<string, number>();
-    for (const t of this.tasks.values()) waits.set(t.id, t.waitsFor);
+    const waits = new Int32Array(this.tasks.size);
+    for (const t of this.tasks.values()) waits[t.index] = t.waitsFor;
     const ready = [...this.tasks.values()].filter((t) => t.waitsFor === 0);
-    const out: GraphTask[] = [];
     for (let i = 0; i < ready.length; i++) {
-      const t = ready[i] as GraphTask;
-      out.push(t);
-      for (const d of t.dependents) {
-        const left = (waits.get(d) ?? 0) - 1;
-        waits.set(d, left);
-        if (left === 0) ready.push(this.tasks.get(d) as GraphTask);
+      for (const d of (ready[i] as GraphTask).dependents) {
+        const task = this.tasks.get(d) as GraphTask;
+        const left = (waits[task.index] ?? 0) - 1;
+        waits[task.index] = left;
+        if (left === 0) ready.push(task);
       }
     }
-    return out;
+    return ready;
   }
 }

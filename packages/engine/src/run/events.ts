@@ -18,18 +18,39 @@ export interface EventScope {
 /** Context keys of one task (node or relationship operation). */
 export type TaskContext = JsonObject;
 
-function now(): string {
-  return new Date().toISOString();
+let lastMs = Number.NaN;
+let lastStamp = '';
+
+/**
+ * The time now as an ISO-8601 timestamp. Formatted once per millisecond: a large execution
+ * stamps tens of thousands of records a second, and records of one millisecond share the string.
+ */
+export function timestamp(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastStamp = new Date(ms).toISOString();
+  }
+  return lastStamp;
 }
 
+/** The context keys every event of an execution has, made once per scope. */
+const baseContexts = new WeakMap<EventScope, JsonObject>();
+
 function baseContext(scope: EventScope): JsonObject {
-  return {
-    blueprint_id: scope.blueprint_id,
-    deployment_id: scope.deployment_id,
-    execution_id: scope.execution_id,
-    workflow_id: scope.workflow_id,
-    tenant: { name: scope.tenant },
-  };
+  let base = baseContexts.get(scope);
+  if (base === undefined) {
+    base = {
+      blueprint_id: scope.blueprint_id,
+      deployment_id: scope.deployment_id,
+      execution_id: scope.execution_id,
+      workflow_id: scope.workflow_id,
+      // Shared by the events of the scope: records are data, never changed once made.
+      tenant: { name: scope.tenant },
+    };
+    baseContexts.set(scope, base);
+  }
+  return base;
 }
 
 /** An event (`cloudify_event`). */
@@ -42,7 +63,7 @@ export function makeEvent(
   return {
     execution_id: scope.execution_id,
     deployment_id: scope.deployment_id,
-    timestamp: now(),
+    timestamp: timestamp(),
     type: 'cloudify_event',
     event_type: eventType,
     level: null,
@@ -63,7 +84,7 @@ export function makeLog(
   return {
     execution_id: scope.execution_id,
     deployment_id: scope.deployment_id,
-    timestamp: now(),
+    timestamp: timestamp(),
     type: 'cloudify_log',
     event_type: null,
     level,

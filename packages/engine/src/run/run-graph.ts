@@ -40,6 +40,28 @@ class Queue<T> {
   }
 }
 
+/**
+ * A number per task, by task index (typed arrays rather than maps by id: a large graph has
+ * hundreds of thousands of tasks). Grows as tasks are added (subgraph retries add some).
+ */
+class PerTask {
+  private values: Int32Array;
+  constructor(size: number) {
+    this.values = new Int32Array(Math.max(16, size));
+  }
+  get(task: GraphTask): number {
+    return this.values[task.index] ?? 0;
+  }
+  set(task: GraphTask, value: number): void {
+    if (task.index >= this.values.length) {
+      const grown = new Int32Array(Math.max(task.index + 1, this.values.length * 2));
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[task.index] = value;
+  }
+}
+
 interface SubgraphProgress {
   readonly sub: Subgraph;
   remaining: number;
@@ -64,25 +86,27 @@ export function describeFailure(result: Extract<OperationTaskResult, { ok: false
 
 /** Runs `graph` to its end. */
 export async function runGraph(graph: TaskGraph, run: RunState): Promise<GraphResult> {
-  const waits = new Map<string, number>();
+  // How many of its dependencies each task still waits for.
+  const waits = new PerTask(graph.size);
   const progress = new Map<string, SubgraphProgress>();
   for (const sub of graph.subgraphs.values()) {
     progress.set(sub.name, { sub, remaining: sub.tasks.length, started: false, failed: false });
   }
-  for (const task of graph.tasks.values()) waits.set(task.id, task.waitsFor);
+  for (const task of graph.tasks.values()) waits.set(task, task.waitsFor);
 
   const ready = new Queue<GraphTask>();
   // Tasks that succeeded in an earlier run (resume) count as done without running.
-  const doneTasks = new Set<string>();
+  const doneTasks = new PerTask(graph.size);
   const replaced = new Map<string, { original: SubgraphProgress; left: string[] }>();
   const settle = (task: GraphTask): void => {
-    doneTasks.add(task.id);
+    doneTasks.set(task, 1);
     const p = progress.get(task.subgraph);
     if (p !== undefined) p.remaining--;
     for (const d of task.dependents) {
-      const left = (waits.get(d) ?? 0) - 1;
-      waits.set(d, left);
-      if (left === 0) ready.push(graph.tasks.get(d) as GraphTask);
+      const dependent = graph.tasks.get(d) as GraphTask;
+      const left = waits.get(dependent) - 1;
+      waits.set(dependent, left);
+      if (left === 0) ready.push(dependent);
     }
   };
   for (const t of graph.tasks.values()) if (t.waitsFor === 0) ready.push(t);
@@ -219,11 +243,14 @@ export async function runGraph(graph: TaskGraph, run: RunState): Promise<GraphRe
     retry.reinstall = sub.reinstall;
     replaced.set(
       retry.name,
-      replaced.get(sub.name) ?? { original: p, left: sub.tasks.filter((id) => !doneTasks.has(id)) },
+      replaced.get(sub.name) ?? {
+        original: p,
+        left: sub.tasks.filter((id) => doneTasks.get(graph.tasks.get(id) as GraphTask) === 0),
+      },
     );
     for (const id of retry.tasks) {
       const t = graph.tasks.get(id) as GraphTask;
-      waits.set(id, t.waitsFor);
+      waits.set(t, t.waitsFor);
       if (t.waitsFor === 0) ready.push(t);
     }
     return true;
@@ -254,7 +281,8 @@ export async function runGraph(graph: TaskGraph, run: RunState): Promise<GraphRe
               if (replacedSub !== undefined) {
                 for (const id of replacedSub.left) skipped.add(id);
                 for (const id of replacedSub.left) {
-                  if ((waits.get(id) ?? 0) <= 0) ready.push(graph.tasks.get(id) as GraphTask);
+                  const left = graph.tasks.get(id) as GraphTask;
+                  if (waits.get(left) <= 0) ready.push(left);
                 }
               }
             }
