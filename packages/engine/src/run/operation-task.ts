@@ -266,7 +266,6 @@ export async function runOperationTask(
       workdir: run.workdirFor(op.plugin),
     };
     await run.commit({
-      tasks: [run.taskRecord(task.id, 'running', attempt)],
       events: [
         makeEvent(run.scope, 'task_started', `Task started '${op.operation}'${suffix}`, {
           context: eventContext,

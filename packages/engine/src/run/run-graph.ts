@@ -112,7 +112,9 @@ export async function runGraph(graph: TaskGraph, run: RunState): Promise<GraphRe
   for (const t of graph.tasks.values()) if (t.waitsFor === 0) ready.push(t);
   const pending: GraphTask[] = [];
   for (let task = ready.take(); task !== undefined; task = ready.take()) {
-    if (run.succeededBefore(task.id)) settle(task);
+    // A subgraph that completed counts as done whole (its state and event tasks keep no
+    // records of their own); otherwise each operation that succeeded is skipped.
+    if (run.succeededBefore(task.id) || run.succeededBefore(`${task.subgraph}/done`)) settle(task);
     else pending.push(task);
   }
   for (const task of pending) ready.push(task);
@@ -132,6 +134,9 @@ export async function runGraph(graph: TaskGraph, run: RunState): Promise<GraphRe
 
   const subgraphEvent = async (p: SubgraphProgress, what: string): Promise<void> => {
     await run.commit({
+      ...(what === 'succeeded'
+        ? { tasks: [run.taskRecord(`${p.sub.name}/done`, 'succeeded', 1)] }
+        : {}),
       events: [
         makeEvent(
           run.scope,
@@ -158,14 +163,12 @@ export async function runGraph(graph: TaskGraph, run: RunState): Promise<GraphRe
     const spec = task.spec;
     switch (spec.kind) {
       case 'state':
-        await run.commit({
-          instances: [{ id: spec.instanceId, state: spec.state }],
-          tasks: [run.taskRecord(task.id, 'succeeded', 1)],
-        });
+        // No task record: writing a state again on resume is harmless, and a completed
+        // subgraph is recorded once as a whole.
+        await run.commit({ instances: [{ id: spec.instanceId, state: spec.state }] });
         return true;
       case 'event':
         await run.commit({
-          tasks: [run.taskRecord(task.id, 'succeeded', 1)],
           events: [
             makeEvent(run.scope, 'workflow_node_event', spec.message, {
               context: {
@@ -261,7 +264,8 @@ export async function runGraph(graph: TaskGraph, run: RunState): Promise<GraphRe
     while (!stopping && running < run.settings.parallelism && ready.length > 0) {
       const task = ready.take() as GraphTask;
       const p = progress.get(task.subgraph);
-      if (skipped.has(task.id)) {
+      // Replaced by a successful retry, or an operation that succeeded before a resume.
+      if (skipped.has(task.id) || run.succeededBefore(task.id)) {
         settle(task);
         continue;
       }
