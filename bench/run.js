@@ -18,8 +18,10 @@
  * Exits 1 when a case fails; with BENCH_STRICT=1, also when a target is missed.
  *
  * Environment: BENCH_DIR (where blueprints and stores go, default $TMPDIR/cairn-bench),
- * BENCH_RUNS_1K / BENCH_RUNS_10K (parser warm runs, defaults 15 and 3), BENCH_ONLY (`parser` or
- * `engine`: run only that benchmark).
+ * BENCH_RUNS_1K / BENCH_RUNS_10K (parser warm runs per round, defaults 15 and 3), BENCH_ROUNDS
+ * (parser rounds, default 3: the four cases run one after the other that many times, and the
+ * warm runs of all rounds are pooled), BENCH_ONLY (`parser` or `engine`: run only that
+ * benchmark).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -39,6 +41,7 @@ if (!existsSync(dist)) {
 const outDir = process.env.BENCH_DIR ?? join(tmpdir(), 'cairn-bench');
 const runs1k = Math.max(7, Number(process.env.BENCH_RUNS_1K ?? '15'));
 const runs10k = Math.max(3, Number(process.env.BENCH_RUNS_10K ?? '3'));
+const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? '3'));
 
 /** Targets: warm median of the 1,000-node cases, and the 10,000 / 1,000 ratio. */
 const TARGETS = { flat: 300, tree: 500, ratio: 10 };
@@ -73,6 +76,34 @@ function printTable(header, rows) {
 
 const verdict = (ok) => (ok ? 'ok' : 'MISSED');
 
+/** Runs one process of `bench/worker.js` for a parser case and returns its checked report. */
+function runParserWorker(c, file, round) {
+  process.stderr.write(`  running ${c.shape} ${c.nodes} (round ${round + 1}) …\n`);
+  const child = spawnSync(process.execPath, [join(here, 'worker.js'), file, String(c.runs)], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  if (child.error !== undefined) fail(`worker for ${file}: ${child.error.message}`);
+  if (child.status !== 0) {
+    fail(`worker for ${file} exited with ${child.status ?? child.signal}`, [
+      ...child.stderr.trim().split('\n'),
+    ]);
+  }
+  const lines = child.stdout.trim().split('\n');
+  let report;
+  try {
+    report = JSON.parse(lines[lines.length - 1] ?? '');
+  } catch {
+    fail(`worker for ${file} printed no report`, lines);
+  }
+  if (!report.ok) fail(`${file} does not parse cleanly`, report.errors);
+  if (report.planNodes !== c.nodes) {
+    fail(`${file}: the plan has ${report.planNodes} nodes, expected ${c.nodes}`);
+  }
+  return report;
+}
+
 /** The parser benchmark; true when every target is met. */
 function parserBench() {
   mkdirSync(outDir, { recursive: true });
@@ -81,50 +112,37 @@ function parserBench() {
       `blueprints in ${outDir}`,
   );
   console.log(
-    `Warm runs: ${runs1k} (1,000 nodes), ${runs10k} (10,000 nodes); tree fan-out ${TREE_FAN_OUT}.\n`,
+    `Warm runs: ${runs1k} (1,000 nodes), ${runs10k} (10,000 nodes) in each of ${rounds} ` +
+      `round(s); tree fan-out ${TREE_FAN_OUT}.\n`,
   );
 
-  const results = [];
-  for (const c of CASES) {
+  // The cases take turns, round after round, so that the 1,000- and the 10,000-node cases see
+  // the same machine: on a shared machine the load drifts during a run, and a ratio of two
+  // medians taken minutes apart measures the drift as much as the parser.
+  const files = CASES.map((c) => {
     const file = join(outDir, `${c.shape}-${c.nodes}.yaml`);
     writeFileSync(file, generateBlueprint(c.nodes, c.shape));
-    const bytes = statSync(file).size;
-    process.stderr.write(`  running ${c.shape} ${c.nodes} …\n`);
-    const child = spawnSync(process.execPath, [join(here, 'worker.js'), file, String(c.runs)], {
-      encoding: 'utf8',
-      timeout: 120_000,
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    if (child.error !== undefined) fail(`worker for ${file}: ${child.error.message}`);
-    if (child.status !== 0) {
-      fail(`worker for ${file} exited with ${child.status ?? child.signal}`, [
-        ...child.stderr.trim().split('\n'),
-      ]);
-    }
-    const lines = child.stdout.trim().split('\n');
-    let report;
-    try {
-      report = JSON.parse(lines[lines.length - 1] ?? '');
-    } catch {
-      fail(`worker for ${file} printed no report`, lines);
-    }
-    if (!report.ok) fail(`${file} does not parse cleanly`, report.errors);
-    if (report.planNodes !== c.nodes) {
-      fail(`${file}: the plan has ${report.planNodes} nodes, expected ${c.nodes}`);
-    }
-    results.push({
+    return file;
+  });
+  const reports = CASES.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    CASES.forEach((c, i) => reports[i].push(runParserWorker(c, files[i], round)));
+  }
+  const results = CASES.map((c, i) => {
+    const warmMs = reports[i].flatMap((r) => r.warmMs);
+    return {
       shape: c.shape,
       nodes: c.nodes,
-      bytes,
-      runs: c.runs,
-      coldMs: Math.round(report.coldMs),
-      warmMedianMs: Math.round(median(report.warmMs)),
-      warmMinMs: Math.round(Math.min(...report.warmMs)),
-      warmMaxMs: Math.round(Math.max(...report.warmMs)),
-      peakRssMiB: Math.round(report.maxRssKiB / 1024),
-      warnings: report.warnings,
-    });
-  }
+      bytes: statSync(files[i]).size,
+      runs: warmMs.length,
+      coldMs: Math.round(median(reports[i].map((r) => r.coldMs))),
+      warmMedianMs: Math.round(median(warmMs)),
+      warmMinMs: Math.round(Math.min(...warmMs)),
+      warmMaxMs: Math.round(Math.max(...warmMs)),
+      peakRssMiB: Math.round(Math.max(...reports[i].map((r) => r.maxRssKiB)) / 1024),
+      warnings: reports[i][0].warnings,
+    };
+  });
 
   const find = (shape, nodes) => results.find((r) => r.shape === shape && r.nodes === nodes);
   const ratio = (shape) => find(shape, 10000).warmMedianMs / find(shape, 1000).warmMedianMs;

@@ -39,13 +39,28 @@ export interface FunctionCall {
 /** The function call `value` is, or undefined. */
 export function asFunctionCall(value: unknown): FunctionCall | undefined {
   if (!isMap(value)) return undefined;
-  const keys = Object.keys(value);
-  if (keys.length === 0 || keys.length > 2) return undefined;
+  // The keys are looked at in place (no list of them): this is asked of nearly every mapping.
+  let count = 0;
+  let first = '';
+  let second = '';
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (count === 0) first = key;
+    else if (count === 1) second = key;
+    else return undefined;
+    count++;
+  }
   let name: string | undefined;
-  for (const key of keys) {
-    if (key === 'type' && keys.length === 2) continue;
-    if (!FUNCTION_NAMES.has(key)) return undefined;
-    name = key;
+  if (count === 1) {
+    if (!FUNCTION_NAMES.has(first)) return undefined;
+    name = first;
+  } else if (count === 2) {
+    // Beside a function name, `type` gives the result's type.
+    for (const key of [first, second]) {
+      if (key === 'type') continue;
+      if (!FUNCTION_NAMES.has(key)) return undefined;
+      name = key;
+    }
   }
   if (name === undefined) return undefined;
   return { name, args: value[name] as Value, resultType: value.type, map: value };

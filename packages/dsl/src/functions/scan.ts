@@ -51,10 +51,27 @@ export interface PropertyReference {
   readonly node: string;
   /** The property path: a property name, then nested keys or indexes. */
   readonly path: readonly (string | number)[];
-  readonly loc: Loc | undefined;
-  /** Where each item of `path` is written. */
-  readonly pathLocs?: readonly (Loc | undefined)[];
+  /**
+   * The arguments as written (`[node, property, key…]`): path item i is item i + 1 there. Only
+   * asked for positions when a problem is reported (references are many on a large blueprint).
+   */
+  readonly args: readonly Value[];
   readonly where: string;
+  /** What {@link REFERENCE_OWNER} in `where` stands for (references shared by a type's operations). */
+  readonly owner?: string;
+}
+
+/** A placeholder for the owner in the `where` of a reference made by a type's shared operation. */
+export const REFERENCE_OWNER = '\u0000owner';
+
+/** Where the `get_property` is, or where its path item `step` is. */
+export function referenceLoc(ref: PropertyReference, step?: number): Loc | undefined {
+  return valueLoc(ref.args, step === undefined ? 1 : step + 1);
+}
+
+/** The `where` of a reference, for messages. */
+export function referenceWhere(ref: PropertyReference): string {
+  return ref.owner === undefined ? ref.where : ref.where.replace(REFERENCE_OWNER, ref.owner);
 }
 
 /** An input referenced by `get_input` (for the input dependency graph). */
@@ -80,6 +97,13 @@ export interface ScanResult {
   readonly hasFunctions: boolean;
 }
 
+/**
+ * Where a problem would be reported, worked out only when one is: nearly every function call
+ * checks out, and looking its positions up ahead of time was most of the location lookups of a
+ * parse.
+ */
+type Where = () => Loc | undefined;
+
 const SYS_KEYS: Record<string, readonly string[]> = {
   tenant: ['name'],
   deployment: ['id', 'name', 'blueprint', 'owner'],
@@ -94,14 +118,16 @@ class Scanner {
   ) {}
 
   walk(value: Value): Value {
+    // Most values hold nothing to rewrite: a copy is made only from the first item that changes.
     if (Array.isArray(value)) {
-      let changed = false;
-      const out = value.map((item) => {
+      let out: Value[] | undefined;
+      for (let i = 0; i < value.length; i++) {
+        const item = value[i] as Value;
         const v = this.walk(item);
-        if (v !== item) changed = true;
-        return v;
-      });
-      if (!changed) return value;
+        if (out === undefined && v !== item) out = value.slice(0, i);
+        if (out !== undefined) out.push(v);
+      }
+      if (out === undefined) return value;
       copyLoc(value, out);
       return out;
     }
@@ -109,22 +135,37 @@ class Scanner {
     const call = asFunctionCall(value);
     if (call !== undefined) return this.call(call);
     this.checkUnknownFunction(value);
-    let changed = false;
-    const out = dict<Value>();
-    for (const k of Object.keys(value)) {
+    let out: ValueMap | undefined;
+    const keys = Object.keys(value);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i] as string;
       const item = value[k] as Value;
       const v = this.walk(item);
-      if (v !== item) changed = true;
-      out[k] = v;
+      if (out === undefined && v !== item) {
+        out = dict<Value>();
+        for (let j = 0; j < i; j++) {
+          const earlier = keys[j] as string;
+          out[earlier] = value[earlier] as Value;
+        }
+      }
+      if (out !== undefined) out[k] = v;
     }
-    if (!changed) return value;
+    if (out === undefined) return value;
     copyLoc(value, out);
     return out;
   }
 
   private checkUnknownFunction(map: ValueMap): void {
+    // Only a mapping of one key (besides `type`) can be a misspelt function: count before
+    // listing, as nearly every mapping is larger or a function already.
+    let count = 0;
+    let other = 0;
+    for (const k in map) {
+      if (++count > 2) return;
+      if (k !== 'type') other++;
+    }
+    if (other !== 1) return;
     const keys = Object.keys(map).filter((k) => k !== 'type');
-    if (keys.length !== 1 || Object.keys(map).length > 2) return;
     const key = keys[0] as string;
     const lower = key.toLowerCase();
     const suspicious = /^(?:get_|string_)/.test(lower) || FUNCTION_NAMES.has(lower);
@@ -142,14 +183,14 @@ class Scanner {
   private call(call: FunctionCall): Value {
     this.hasFunctions = true;
     const map = call.map;
-    const at = keyLoc(map, call.name);
-    const argsAt = valueLoc(map, call.name);
+    const at: Where = () => keyLoc(map, call.name);
+    const argsAt: Where = () => valueLoc(map, call.name);
     const since = FUNCTION_NAMES.get(call.name);
     if (since !== undefined && since !== '1_0' && !versionAtLeast(this.ctx.version, since)) {
       this.ctx.reporter.report(
         'DSL_FEATURE_VERSION',
         `The '${call.name}' function needs cloudify_dsl_${since} or newer; this blueprint declares ${this.ctx.version}.`,
-        at,
+        at(),
       );
     }
     const forbid = this.scope.forbid;
@@ -157,7 +198,7 @@ class Scanner {
       this.ctx.reporter.report(
         'DSL_FUNCTION_NOT_ALLOWED',
         `'${call.name}' cannot be used in ${this.scope.where}: ${forbid.reason}`,
-        at,
+        at(),
       );
       return map;
     }
@@ -170,11 +211,11 @@ class Scanner {
     return out;
   }
 
-  private arityError(call: FunctionCall, expected: string, loc: Loc | undefined): void {
+  private arityError(call: FunctionCall, expected: string, loc: Where): void {
     this.ctx.reporter.report(
       'DSL_FUNCTION_ARGUMENTS',
       `'${call.name}' takes ${expected}; got ${show(call.args)}.`,
-      loc,
+      loc(),
     );
   }
 
@@ -183,18 +224,18 @@ class Scanner {
     return this.walk(args);
   }
 
-  private noRuntimeInside(call: FunctionCall, args: Value, loc: Loc | undefined): boolean {
+  private noRuntimeInside(call: FunctionCall, args: Value, loc: Where): boolean {
     const found = findFunction(args, (n) => RUNTIME_FUNCTIONS.has(n));
     if (found === undefined) return true;
     this.ctx.reporter.report(
       'DSL_FUNCTION_NOT_ALLOWED',
       `'${call.name}' is evaluated when the deployment is created, so it cannot contain the run-time function '${found}'.`,
-      loc,
+      loc(),
     );
     return false;
   }
 
-  private checkArgs(call: FunctionCall, map: ValueMap, at: Loc | undefined): Value {
+  private checkArgs(call: FunctionCall, map: ValueMap, at: Where): Value {
     const args = call.args;
     switch (call.name) {
       case 'get_input':
@@ -208,7 +249,7 @@ class Scanner {
           this.arityError(call, 'a list: [node_name, attribute, …]', at);
           return args;
         }
-        const node = this.resolveNode(args[0], call, valueLoc(args, 0), false);
+        const node = this.resolveNode(args[0], call, () => valueLoc(args, 0), false);
         const rest = this.nested(args.slice(1)) as Value[];
         return node === args[0] && rest.every((v, i) => v === args[i + 1])
           ? args
@@ -257,7 +298,7 @@ class Scanner {
           this.ctx.reporter.report(
             'DSL_FUNCTION_ARGUMENTS',
             `'get_sys' does not know [${args[0]}, ${args[1]}]; it knows [tenant, name] and [deployment, id|name|blueprint|owner].`,
-            at,
+            at(),
           );
         }
         return args;
@@ -311,7 +352,7 @@ class Scanner {
   private listOf(
     call: FunctionCall,
     map: ValueMap,
-    at: Loc | undefined,
+    at: Where,
     sizes: number[],
     words: string,
   ): Value {
@@ -323,7 +364,7 @@ class Scanner {
     return this.nested(args);
   }
 
-  private getInput(call: FunctionCall, map: ValueMap, at: Loc | undefined): Value {
+  private getInput(call: FunctionCall, map: ValueMap, at: Where): Value {
     const args = call.args;
     let name: Value;
     let rest: Value[] = [];
@@ -340,7 +381,7 @@ class Scanner {
     }
     if (!this.noRuntimeInside(call, args, at)) return args;
     let qualified: Value = name;
-    const nameLoc = Array.isArray(args) ? valueLoc(args, 0) : at;
+    const nameLoc: Where = Array.isArray(args) ? () => valueLoc(args, 0) : at;
     if (typeof name === 'string') {
       qualified = qualify(name, this.scope.namespace);
       const inputs = this.ctx.composed.sections.inputs;
@@ -352,17 +393,17 @@ class Scanner {
             'DSL_UNKNOWN_INPUT',
             'warning',
             `'get_input' in ${this.scope.where} refers to the input '${name}', which is not declared; deploying without a value for this input will fail.${didYouMean(name, [...inputs.keys()])}`,
-            nameLoc,
+            nameLoc(),
           );
         } else {
           this.ctx.reporter.report(
             'DSL_UNKNOWN_INPUT',
             `'get_input' in ${this.scope.where} refers to the input '${name}', which is not declared.${didYouMean(name, [...inputs.keys()])}`,
-            nameLoc,
+            nameLoc(),
           );
         }
       }
-      this.ctx.inputRefs?.push({ input: qualified, loc: nameLoc });
+      this.ctx.inputRefs?.push({ input: qualified, loc: nameLoc() });
     } else if (asFunctionCall(name) !== undefined) {
       qualified = this.walk(name);
     } else {
@@ -371,9 +412,7 @@ class Scanner {
     }
     for (const [i, p] of rest.entries()) {
       if (typeof p !== 'string' && typeof p !== 'number' && asFunctionCall(p) === undefined) {
-        this.arityError(
-          call,
-          'keys (strings) or indexes (integers) after the input name',
+        this.arityError(call, 'keys (strings) or indexes (integers) after the input name', () =>
           valueLoc(args, i + 1),
         );
         return args;
@@ -385,7 +424,7 @@ class Scanner {
     return withLoc(args, [qualified, ...walkedRest]);
   }
 
-  private nodeReference(call: FunctionCall, map: ValueMap, at: Loc | undefined): Value {
+  private nodeReference(call: FunctionCall, map: ValueMap, at: Where): Value {
     const args = call.args;
     if (!Array.isArray(args) || args.length < 2) {
       this.arityError(call, 'a list: [SELF|SOURCE|TARGET|node_name, name, nested keys…]', at);
@@ -393,7 +432,7 @@ class Scanner {
     }
     const first = args[0] as Value;
     if (typeof first !== 'string') {
-      this.arityError(call, 'a node name (or SELF, SOURCE, TARGET) first', valueLoc(args, 0));
+      this.arityError(call, 'a node name (or SELF, SOURCE, TARGET) first', () => valueLoc(args, 0));
       return args;
     }
     if (call.name === 'get_property' && !this.noRuntimeInside(call, args, at)) return args;
@@ -403,12 +442,12 @@ class Scanner {
         this.arityError(
           call,
           'property or attribute names and nested keys (strings or integers)',
-          valueLoc(args, i),
+          () => valueLoc(args, i),
         );
         return args;
       }
     }
-    const node = this.resolveNode(first, call, valueLoc(args, 0), true);
+    const node = this.resolveNode(first, call, () => valueLoc(args, 0), true);
     const rest = this.nested(args.slice(1)) as Value[];
     if (call.name === 'get_property' && typeof node === 'string') {
       const target =
@@ -428,13 +467,7 @@ class Scanner {
           target === this.scope.target ||
           this.ctx.composed.sections.node_templates.has(target));
       if (target !== undefined && known && path.length === rest.length) {
-        this.ctx.propertyRefs.push({
-          node: target,
-          path,
-          loc: valueLoc(args, 1),
-          pathLocs: path.map((_, i) => valueLoc(args, i + 1)),
-          where: this.scope.where,
-        });
+        this.ctx.propertyRefs.push({ node: target, path, args, where: this.scope.where });
       }
     }
     if (node === first && rest.every((v, i) => v === args[i + 1])) return args;
@@ -442,12 +475,7 @@ class Scanner {
   }
 
   /** Checks a node reference (or SELF/SOURCE/TARGET) and returns it qualified. */
-  private resolveNode(
-    name: string,
-    call: FunctionCall,
-    loc: Loc | undefined,
-    keywords: boolean,
-  ): string {
+  private resolveNode(name: string, call: FunctionCall, loc: Where, keywords: boolean): string {
     if (keywords && (name === 'SELF' || name === 'SOURCE' || name === 'TARGET')) {
       const ok = name === 'SELF' ? this.scope.kind === 'node' : this.scope.kind === 'relationship';
       if (!ok) {
@@ -458,7 +486,7 @@ class Scanner {
         this.ctx.reporter.report(
           'DSL_FUNCTION_SCOPE',
           `'${call.name}' in ${this.scope.where} uses ${name}, but ${where}.`,
-          loc,
+          loc(),
         );
       }
       return name;
@@ -470,7 +498,7 @@ class Scanner {
     this.ctx.reporter.report(
       'DSL_UNKNOWN_NODE',
       `'${call.name}' in ${this.scope.where} refers to the node template '${name}', which does not exist.${didYouMean(name, [...templates.keys()])}`,
-      loc,
+      loc(),
     );
     return name;
   }

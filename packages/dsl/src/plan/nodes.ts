@@ -69,7 +69,7 @@ export function buildNodes(ctx: PlanContext): NodeBuild[] {
   }
   const byName = new Map(builds.map((b) => [b.node.id, b]));
   for (const build of builds) buildRelationships(build, byName, ctx);
-  reportCycles(builds, ctx);
+  reportCycles(builds, byName, ctx);
   assignHosts(builds, byName);
   assignPlugins(builds, ctx);
   return builds;
@@ -132,7 +132,7 @@ function buildNode(element: Element, ctx: PlanContext): NodeBuild | undefined {
     const namespace = fromTemplate ? element.namespace : (def?.namespace ?? element.namespace);
     properties[name] = scanFunctions(
       checked[name] as Value,
-      { ...scope, namespace },
+      namespace === scope.namespace ? scope : { ...scope, namespace },
       ctx.scan,
     ).value;
   }
@@ -149,7 +149,7 @@ function buildNode(element: Element, ctx: PlanContext): NodeBuild | undefined {
   );
   const operations = buildOperationTable(
     { type: type.interfaces, template: templateIfaces },
-    { element, scope, owner: what, at, typeKey: `node:${type.name}` },
+    { element, scope, owner: what, at },
     ctx,
   );
   const scalable = buildScalable({ raw, ok }, { what, scope }, ctx);
@@ -455,7 +455,7 @@ function buildRelationship(
     const ns = fromTemplate ? namespace : (def?.namespace ?? namespace);
     properties[name] = scanFunctions(
       checked[name] as Value,
-      { ...scope, namespace: ns },
+      ns === scope.namespace ? scope : { ...scope, namespace: ns },
       ctx.scan,
     ).value;
   }
@@ -507,12 +507,12 @@ function buildRelationship(
   const at = valueLoc(list, index);
   const sourceOps = buildOperationTable(
     { type: relType.sourceInterfaces, template: sourceIfaces },
-    { element, scope, owner: `the source side of ${owner}`, at, typeKey: `source:${relType.name}` },
+    { element, scope, owner: `the source side of ${owner}`, at },
     ctx,
   );
   const targetOps = buildOperationTable(
     { type: relType.targetInterfaces, template: targetIfaces },
-    { element, scope, owner: `the target side of ${owner}`, at, typeKey: `target:${relType.name}` },
+    { element, scope, owner: `the target side of ${owner}`, at },
     ctx,
   );
   return {
@@ -551,8 +551,11 @@ function checkLifecycleOperation(
   }
 }
 
-function reportCycles(builds: NodeBuild[], ctx: PlanContext): void {
-  const byName = new Map(builds.map((b) => [b.node.id, b]));
+function reportCycles(
+  builds: NodeBuild[],
+  byName: ReadonlyMap<string, NodeBuild>,
+  ctx: PlanContext,
+): void {
   const state = new Map<string, 'visiting' | 'done'>();
   const reported = new Set<string>();
   const visit = (start: NodeBuild): void => {
@@ -597,21 +600,22 @@ function reportCycles(builds: NodeBuild[], ctx: PlanContext): void {
 function assignHosts(builds: NodeBuild[], byName: Map<string, NodeBuild>): void {
   // Each node's host is its own id (a Compute node) or its container's host. Walk up each chain
   // once, remembering every answer, so deep containment chains stay linear.
-  const known = new Map<string, string | null>();
+  // A node on the chain being walked is marked as such (no set per walk).
+  const onChain = 0;
+  const known = new Map<string, string | null | typeof onChain>();
   const hostOf = (start: NodeBuild): string | undefined => {
     const chain: NodeBuild[] = [];
-    const onChain = new Set<string>();
     let found: string | null = null;
     for (let b: NodeBuild | undefined = start; b !== undefined;) {
       const id = b.node.id;
       const cached = known.get(id);
+      if (cached === onChain) break; // a containment cycle: reported elsewhere, no host
       if (cached !== undefined) {
         found = cached;
         break;
       }
-      if (onChain.has(id)) break; // a containment cycle: reported elsewhere, no host
       chain.push(b);
-      onChain.add(id);
+      known.set(id, onChain);
       if (b.type.hierarchy.includes(COMPUTE)) {
         found = id;
         break;
@@ -626,7 +630,8 @@ function assignHosts(builds: NodeBuild[], byName: Map<string, NodeBuild>): void 
       if (b.type.hierarchy.includes(COMPUTE)) host = b.node.id;
       known.set(b.node.id, host);
     }
-    return known.get(start.node.id) ?? undefined;
+    const answer = known.get(start.node.id);
+    return typeof answer === 'string' ? answer : undefined;
   };
   for (const build of builds) {
     const host = hostOf(build);
@@ -635,18 +640,20 @@ function assignHosts(builds: NodeBuild[], byName: Map<string, NodeBuild>): void 
 }
 
 function assignPlugins(builds: NodeBuild[], ctx: PlanContext): void {
-  // Plugin records (one per plugin and executor) and the plugins of each operations table are
-  // shared: tables themselves are shared between templates of one type.
+  // Plugin records (one per plugin and executor) are shared, and so is the record of each
+  // operation: most operations are shared between the tables of one type's templates.
   const records = new Map<string, PlanPlugin>();
-  const perTable = new WeakMap<object, Map<boolean, PlanPlugin[]>>();
-  const pluginsOf = (table: Record<string, PlanOperation>, hosted: boolean): PlanPlugin[] => {
-    let byHost = perTable.get(table);
-    const known = byHost?.get(hosted);
-    if (known !== undefined) return known;
-    const found = new Map<string, PlanPlugin>();
-    for (const op of Object.values(table)) {
-      const entry = ctx.plugins.get(op.plugin);
-      if (entry === undefined) continue;
+  const byOperation = [
+    new Map<PlanOperation, PlanPlugin | null>(),
+    new Map<PlanOperation, PlanPlugin | null>(),
+  ] as const;
+  const recordOf = (op: PlanOperation, hosted: boolean): PlanPlugin | undefined => {
+    const known = byOperation[hosted ? 1 : 0];
+    const cached = known.get(op);
+    if (cached !== undefined) return cached ?? undefined;
+    const entry = ctx.plugins.get(op.plugin);
+    let record: PlanPlugin | null = null;
+    if (entry !== undefined) {
       const executor =
         op.executor === 'auto'
           ? hosted
@@ -654,30 +661,37 @@ function assignPlugins(builds: NodeBuild[], ctx: PlanContext): void {
             : 'central_deployment_agent'
           : (op.executor ?? entry.plugin.executor);
       const key = `${op.plugin}\u0000${executor}`;
-      let record = records.get(key);
-      if (record === undefined) {
-        record = { ...entry.plugin, executor };
-        records.set(key, record);
-      }
-      found.set(key, record);
+      record = records.get(key) ?? { ...entry.plugin, executor };
+      records.set(key, record);
     }
-    const list = [...found.values()];
-    byHost ??= new Map();
-    byHost.set(hosted, list);
-    perTable.set(table, byHost);
+    known.set(op, record);
+    return record ?? undefined;
+  };
+  // Tables are shared between templates that override nothing: their plugins too.
+  const perTable = [new Map<object, PlanPlugin[]>(), new Map<object, PlanPlugin[]>()] as const;
+  const pluginsOf = (table: Record<string, PlanOperation>, hosted: boolean): PlanPlugin[] => {
+    const known = perTable[hosted ? 1 : 0];
+    let list = known.get(table);
+    if (list !== undefined) return list;
+    list = [];
+    for (const name in table) {
+      const record = recordOf(table[name] as PlanOperation, hosted);
+      if (record !== undefined && !list.includes(record)) list.push(record);
+    }
+    known.set(table, list);
     return list;
   };
   for (const build of builds) {
-    const plugins = new Map<string, PlanPlugin>();
+    // One record per plugin and executor, so records are told apart by identity.
+    const plugins: PlanPlugin[] = [];
     const hosted = build.node.host_id !== undefined;
     for (const table of build.operationTables) {
-      for (const p of pluginsOf(table, hosted)) plugins.set(`${p.name}\u0000${p.executor}`, p);
+      for (const p of pluginsOf(table, hosted)) if (!plugins.includes(p)) plugins.push(p);
     }
-    build.node.plugins = [...plugins.values()];
-    const central = new Map<string, PlanPlugin>();
-    for (const p of build.node.plugins)
-      if (p.executor === 'central_deployment_agent') central.set(p.name, p);
-    build.node.deployment_plugins_to_install = [...central.values()];
+    build.node.plugins = plugins;
+    build.node.deployment_plugins_to_install = plugins.filter(
+      (p) => p.executor === 'central_deployment_agent',
+    );
     if (build.node.host_id === undefined) {
       const hostAgent = build.node.plugins.find((p) => p.executor === 'host_agent');
       if (hostAgent !== undefined) {

@@ -7,13 +7,18 @@
 import { qualify, type Element } from '../compose/compose.js';
 import type { LoadedFile } from '../imports/load-imports.js';
 import { hasScheme } from '../imports/import-string.js';
-import { scanFunctions, type FunctionScope, type PropertyReference } from '../functions/scan.js';
+import {
+  REFERENCE_OWNER,
+  scanFunctions,
+  type FunctionScope,
+  type PropertyReference,
+} from '../functions/scan.js';
 import { Reporter } from '../diagnostics/diagnostic.js';
 import { valueLoc } from '../source/locations.js';
 import type { Loc } from '../source/source-doc.js';
 import { mergeOperation, type Interfaces, type MergedOp, type OpDef } from '../types/operations.js';
 import { didYouMean } from '../util/suggest.js';
-import { dict, type Value } from '../util/value.js';
+import { addEntry, dict, type Value } from '../util/value.js';
 import type { PlanContext } from './plan-context.js';
 import type { Executor, PlanOperation, PlanValue } from './plan-types.js';
 
@@ -139,10 +144,10 @@ export function buildOperation(
   const inputs = dict<PlanValue>();
   let hasFunctions = false;
   for (const name of Object.keys(merged.inputs)) {
-    const origin = merged.inputOrigins.get(name);
+    const namespace = merged.inputOrigins.get(name)?.namespace ?? scope.namespace;
     const scanned = scanFunctions(
       merged.inputs[name] as Value,
-      { ...scope, namespace: origin?.namespace ?? scope.namespace },
+      namespace === scope.namespace ? scope : { ...scope, namespace },
       ctx.scan,
     );
     if (scanned.hasFunctions) hasFunctions = true;
@@ -204,6 +209,13 @@ export interface TypeOperations {
   readonly uniqueShort: ReadonlySet<string>;
   /** The complete table, shared by templates that override nothing; absent if some op is per-template. */
   readonly table: Readonly<Record<string, PlanOperation>> | undefined;
+  /** The operations that have `refs`, by full name and split into interface and name. */
+  readonly refNames: readonly { fullName: string; iface: string; name: string }[];
+  /**
+   * Patched copies of `table`, one per set of replaced keys (see {@link copyPatched}): what each
+   * template's table is copied from.
+   */
+  readonly layouts: Map<string, Record<string, PlanOperation>>;
 }
 
 /** Where an operations table is built: the template, its scope and where it is written. */
@@ -214,8 +226,6 @@ export interface OperationSite {
   readonly owner: string;
   /** Where the template (or relationship) is written. */
   readonly at: Loc | undefined;
-  /** Identifies the type (and side) whose own operations can be shared: `node:cloudify.nodes.Compute`. */
-  readonly typeKey: string;
 }
 
 function* operationNames(ifaces: Interfaces): Generator<readonly [string, string]> {
@@ -237,8 +247,8 @@ function assemble(
     const fullName = `${iface}.${name}`;
     const op = get(fullName);
     if (op === undefined) continue;
-    if (shortCount.get(name) === 1) out[name] = op;
-    out[fullName] = op;
+    if (shortCount.get(name) === 1) addEntry(out, name, op);
+    addEntry(out, fullName, op);
   }
   return out;
 }
@@ -277,11 +287,15 @@ function typeOperations(
   site: OperationSite,
   ctx: PlanContext,
 ): TypeOperations {
-  const key = `${site.typeKey}\u0000${resourceBase(site.element.file, ctx.mainUrl)}`;
-  const cached = ctx.operationCache.get(key);
+  // By the type's (or relationship side's) interfaces, each type's own object, and by the
+  // folder its scripts are found in.
+  const base = resourceBase(site.element.file, ctx.mainUrl);
+  let byBase = ctx.operationCache.get(typeIfaces);
+  const cached = byBase?.get(base);
   if (cached !== undefined) return cached;
   const ops = new Map<string, CachedOperation>();
   const refs = new Map<string, PropertyReference[]>();
+  const refNames: { fullName: string; iface: string; name: string }[] = [];
   let shared = true;
   // Built aside, for no template in particular: whatever it would report belongs to the
   // templates, which build such an operation again each.
@@ -310,7 +324,10 @@ function typeOperations(
       shared = false;
     } else {
       ops.set(fullName, op);
-      if (scan.propertyRefs.length > 0) refs.set(fullName, scan.propertyRefs);
+      if (scan.propertyRefs.length > 0) {
+        refs.set(fullName, scan.propertyRefs);
+        refNames.push({ fullName, iface, name });
+      }
     }
   }
   const names = [...operationNames(typeIfaces)];
@@ -320,14 +337,18 @@ function typeOperations(
   const counts = new Map<string, number>();
   for (const [, name] of names) counts.set(name, (counts.get(name) ?? 0) + 1);
   const uniqueShort = new Set([...counts].filter(([, n]) => n === 1).map(([name]) => name));
-  const result: TypeOperations = { ops, refs, uniqueShort, table };
-  ctx.operationCache.set(key, result);
+  const result: TypeOperations = { ops, refs, uniqueShort, table, refNames, layouts: new Map() };
+  if (byBase === undefined) {
+    byBase = new Map();
+    ctx.operationCache.set(typeIfaces, byBase);
+  }
+  byBase.set(base, result);
   return result;
 }
 
 const SELF_MARK = '\u0000self';
 const TARGET_MARK = '\u0000target';
-const OWNER_MARK = '\u0000owner';
+const OWNER_MARK = REFERENCE_OWNER;
 
 /** Registers, for one template, the `get_property` references of a shared operation. */
 function registerRefs(
@@ -345,9 +366,11 @@ function registerRefs(
           : ref.node;
     if (node === undefined) continue;
     ctx.scan.propertyRefs.push({
-      ...ref,
       node,
-      where: ref.where.replace(OWNER_MARK, site.scope.where),
+      path: ref.path,
+      args: ref.args,
+      where: ref.where,
+      owner: site.scope.where,
     });
   }
 }
@@ -358,36 +381,66 @@ function registerRefs(
  * operation the type does not have (short names must then be counted again).
  */
 function patchTable(
-  fromType: TypeOperations & { readonly table: Readonly<Record<string, PlanOperation>> },
+  from: {
+    readonly fromType: TypeOperations;
+    readonly table: Readonly<Record<string, PlanOperation>>;
+  },
   target: {
     readonly ifaces: { readonly type: Interfaces; readonly template: Interfaces };
     readonly site: OperationSite;
   },
   ctx: PlanContext,
 ): Record<string, PlanOperation> | undefined {
+  const { fromType, table } = from;
   const { ifaces, site } = target;
-  const table = fromType.table;
-  for (const [iface, name] of operationNames(ifaces.template)) {
-    if (!fromType.ops.has(`${iface}.${name}`)) return undefined;
+  for (const [iface, ops] of ifaces.template) {
+    for (const name of ops.keys()) if (!fromType.ops.has(`${iface}.${name}`)) return undefined;
   }
-  for (const fullName of fromType.refs.keys()) {
-    const dot = fullName.lastIndexOf('.');
-    if (ifaces.template.get(fullName.slice(0, dot))?.has(fullName.slice(dot + 1)) !== true) {
+  for (const { fullName, iface, name } of fromType.refNames) {
+    if (ifaces.template.get(iface)?.has(name) !== true) {
       registerRefs({ fromType, fullName }, site, ctx);
     }
   }
   const changed = new Map<string, PlanOperation | undefined>();
-  for (const [iface, name] of operationNames(ifaces.template)) {
-    const fullName = `${iface}.${name}`;
-    const tmplOp = ifaces.template.get(iface)?.get(name);
-    const op = buildOne({ typeOp: ifaces.type.get(iface)?.get(name), tmplOp, fullName }, site, ctx);
-    changed.set(fullName, op);
-    if (fromType.uniqueShort.has(name)) changed.set(name, op);
+  for (const [iface, ops] of ifaces.template) {
+    for (const [name, tmplOp] of ops) {
+      const fullName = `${iface}.${name}`;
+      const typeOp = ifaces.type.get(iface)?.get(name);
+      const op = buildOne({ typeOp, tmplOp, fullName }, site, ctx);
+      changed.set(fullName, op);
+      if (fromType.uniqueShort.has(name)) changed.set(name, op);
+    }
   }
-  const out = dict<PlanOperation>();
-  for (const key of Object.keys(table)) {
-    if (!changed.has(key)) out[key] = table[key] as PlanOperation;
+  return copyPatched({ fromType, table }, changed);
+}
+
+/**
+ * A copy of `table` without the `changed` keys, then those of them that have an operation (in
+ * that order). Built key by key, a table of more than about twenty keys becomes a hash table
+ * several times larger; so the first copy for each set of changed keys is kept as a layout,
+ * built with {@link addEntry}, and every template's table is a copy of it (a copy of a fast
+ * object is one too) with its own operations put in.
+ */
+function copyPatched(
+  from: {
+    readonly fromType: TypeOperations;
+    readonly table: Readonly<Record<string, PlanOperation>>;
+  },
+  changed: ReadonlyMap<string, PlanOperation | undefined>,
+): Record<string, PlanOperation> {
+  const { fromType, table } = from;
+  let signature = '';
+  for (const [key, op] of changed) signature += `${op === undefined ? '-' : '+'}${key}\u0000`;
+  let layout = fromType.layouts.get(signature);
+  if (layout === undefined) {
+    layout = dict<PlanOperation>();
+    for (const key in table) {
+      if (!changed.has(key)) addEntry(layout, key, table[key] as PlanOperation);
+    }
+    for (const [key, op] of changed) if (op !== undefined) addEntry(layout, key, op);
+    fromType.layouts.set(signature, layout);
   }
+  const out = Object.assign(dict<PlanOperation>(), layout);
   for (const [key, op] of changed) if (op !== undefined) out[key] = op;
   return out;
 }
@@ -407,7 +460,7 @@ export function buildOperationTable(
       for (const fullName of fromType.refs.keys()) registerRefs({ fromType, fullName }, site, ctx);
       return fromType.table;
     }
-    const patched = patchTable({ ...fromType, table: fromType.table }, { ifaces, site }, ctx);
+    const patched = patchTable({ fromType, table: fromType.table }, { ifaces, site }, ctx);
     if (patched !== undefined) return patched;
   }
   const names: (readonly [string, string])[] = [...operationNames(ifaces.type)];

@@ -4,6 +4,7 @@
  * loop back on themselves.
  */
 import { asFunctionCall } from '../functions/function-call.js';
+import { referenceLoc, referenceWhere } from '../functions/scan.js';
 import { didYouMean } from '../util/suggest.js';
 import { isMap } from '../util/value.js';
 import type { PlanContext } from './plan-context.js';
@@ -30,13 +31,13 @@ export function checkPropertyReferences(
   for (const ref of ctx.scan.propertyRefs) {
     const outcome = follow(
       { node: ref.node, path: ref.path, own: true },
-      { nodes, seen: new Set() },
+      { nodes, seen: undefined },
     );
     if (!outcome.ok)
       ctx.reporter.report(
         outcome.code,
-        `'get_property' in ${ref.where}: ${outcome.message}`,
-        (outcome.step === undefined ? undefined : ref.pathLocs?.[outcome.step]) ?? ref.loc,
+        `'get_property' in ${referenceWhere(ref)}: ${outcome.message}`,
+        referenceLoc(ref, outcome.step),
       );
   }
 }
@@ -48,24 +49,30 @@ function follow(
     /** True while `path` is the one the reference wrote (no get_property followed yet). */
     readonly own: boolean;
   },
-  state: { readonly nodes: ReadonlyMap<string, PlanNode>; readonly seen: Set<string> },
+  state: {
+    readonly nodes: ReadonlyMap<string, PlanNode>;
+    /** The (node, path) pairs met so far on a chain; made when a first get_property is followed. */
+    readonly seen: Set<string> | undefined;
+  },
 ): Outcome {
   const { node: nodeName, path, own } = ref;
   const { nodes, seen } = state;
   const node = nodes.get(nodeName);
   if (node === undefined) return { ok: true }; // reported where the node is named
-  const key = `${nodeName}\u0000${path.join('\u0000')}`;
-  if (seen.has(key)) {
-    return {
-      ok: false,
-      code: 'DSL_FUNCTION_CYCLE',
-      message: `the property '${path.join('.')}' of node template '${nodeName}' is defined through get_property chains that lead back to itself.`,
-    };
+  const key = seen === undefined ? undefined : chainKey(nodeName, path);
+  if (seen !== undefined && key !== undefined) {
+    if (seen.has(key)) {
+      return {
+        ok: false,
+        code: 'DSL_FUNCTION_CYCLE',
+        message: `the property '${path.join('.')}' of node template '${nodeName}' is defined through get_property chains that lead back to itself.`,
+      };
+    }
+    seen.add(key);
+    // Chains longer than Cloudify's evaluation limit fail when evaluated; stop checking there.
+    if (seen.size > MAX_CHAIN) return { ok: true };
   }
-  seen.add(key);
-  // Chains longer than Cloudify's evaluation limit fail when evaluated; stop checking there.
-  if (seen.size > MAX_CHAIN) return { ok: true };
-  const [first, ...rest] = path;
+  const first = path[0];
   if (typeof first !== 'string' || !(first in node.properties)) {
     return {
       ok: false,
@@ -75,8 +82,8 @@ function follow(
     };
   }
   let value: PlanValue | undefined = node.properties[first];
-  const walked: (string | number)[] = [first];
-  for (let i = 0; i <= rest.length; i++) {
+  // Path item i + 1 is looked up in `value`; the items up to i are walked.
+  for (let i = 0; i < path.length; i++) {
     const call = asFunctionCall(value);
     if (call !== undefined) {
       if (call.name !== 'get_property' || !Array.isArray(call.args)) return { ok: true };
@@ -88,12 +95,12 @@ function follow(
       )
         return { ok: true };
       return follow(
-        { node: resolved, path: [...targetPath, ...rest.slice(i)], own: false },
-        { nodes, seen },
+        { node: resolved, path: [...targetPath, ...path.slice(i + 1)], own: false },
+        { nodes, seen: seen ?? new Set([chainKey(nodeName, path)]) },
       );
     }
-    if (i === rest.length) return { ok: true };
-    const step = rest[i] as string | number;
+    if (i + 1 === path.length) return { ok: true };
+    const step = path[i + 1] as string | number;
     if (Array.isArray(value)) {
       // A list is indexed by an integer, negative from the end as in Python.
       const index = typeof step === 'number' && step < 0 ? value.length + step : step;
@@ -107,7 +114,7 @@ function follow(
           ok: false,
           code: 'DSL_UNKNOWN_PROPERTY_PATH',
           step: own ? i + 1 : undefined,
-          message: `'${walked.join('.')}' of node template '${nodeName}' is a list of ${value.length} item(s); it has no item ${String(step)}.`,
+          message: `'${path.slice(0, i + 1).join('.')}' of node template '${nodeName}' is a list of ${value.length} item(s); it has no item ${String(step)}.`,
         };
       }
       value = value[index];
@@ -118,7 +125,7 @@ function follow(
           ok: false,
           code: 'DSL_UNKNOWN_PROPERTY_PATH',
           step: own ? i + 1 : undefined,
-          message: `'${walked.join('.')}' of node template '${nodeName}' has no key '${k}'.${didYouMean(k, Object.keys(value))}`,
+          message: `'${path.slice(0, i + 1).join('.')}' of node template '${nodeName}' has no key '${k}'.${didYouMean(k, Object.keys(value))}`,
         };
       }
       value = value[k];
@@ -129,10 +136,13 @@ function follow(
         ok: false,
         code: 'DSL_UNKNOWN_PROPERTY_PATH',
         step: own ? i + 1 : undefined,
-        message: `'${walked.join('.')}' of node template '${nodeName}' is a plain value; it has no key '${String(step)}'.`,
+        message: `'${path.slice(0, i + 1).join('.')}' of node template '${nodeName}' is a plain value; it has no key '${String(step)}'.`,
       };
     }
-    walked.push(step);
   }
   return { ok: true };
+}
+
+function chainKey(node: string, path: readonly (string | number)[]): string {
+  return `${node}\u0000${path.join('\u0000')}`;
 }

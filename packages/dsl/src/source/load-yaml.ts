@@ -11,7 +11,7 @@
  */
 import jsyaml from 'js-yaml';
 import type { Reporter } from '../diagnostics/diagnostic.js';
-import { keyOffsets, recordMap, recordSeq } from './locations.js';
+import { keyOffsets, PositionTable } from './locations.js';
 import type { Loc, SourceDoc } from './source-doc.js';
 import { MERGE_TAG, PYYAML_SCHEMA } from './yaml-schema.js';
 import { dict, isMap, type Value } from '../util/value.js';
@@ -30,13 +30,21 @@ interface Frame {
   tag: string | null;
   /** js-yaml's own value for the node (used to recognise aliases). */
   result: unknown;
-  /** Child nodes in order (null until the first one: most nodes are scalars). */
+  /**
+   * Where the node's children start in {@link Builder.done} while it is open (they are the rest
+   * of it when it closes): no array of children per node.
+   */
+  first: number;
+  /** The children of a node that is not a mapping or a sequence (a wrapper js-yaml made). */
   children: Frame[] | null;
   /** Our value for the node, built when it closes (its children are built by then). */
-  value: Value;
-  built: boolean;
+  value: Value | undefined;
   /** Whether the node has an anchor (only anchored nodes can be met again through an alias). */
   anchored: boolean;
+}
+
+function isCollection(kind: string | null): boolean {
+  return kind === 'mapping' || kind === 'sequence';
 }
 
 /** Entries gathered from merge keys, in order (a later entry overrides an earlier one). */
@@ -46,22 +54,66 @@ interface Entries {
   offsets: number[];
 }
 
+/**
+ * The keys and offsets of the mapping being built, reused from one mapping to the next: every
+ * mapping's children are built before it, so only one is ever being gathered.
+ */
+class KeyBuffer {
+  /** The range of the mapping. */
+  start = 0;
+  end = 0;
+  count = 0;
+  readonly keys: string[] = [];
+  readonly offsets: number[] = [];
+
+  push(key: string, ks: number, ke: number, vs: number, ve: number): void {
+    const n = this.count++;
+    this.keys[n] = key;
+    this.offsets[4 * n] = ks;
+    this.offsets[4 * n + 1] = ke;
+    this.offsets[4 * n + 2] = vs;
+    this.offsets[4 * n + 3] = ve;
+  }
+
+  /** Gives an earlier key the offsets of its repetition; it keeps its place in the order. */
+  replace(key: string, ks: number, ke: number, vs: number, ve: number): void {
+    for (let j = 0; j < this.count; j++) {
+      if (this.keys[j] !== key) continue;
+      this.offsets[4 * j] = ks;
+      this.offsets[4 * j + 1] = ke;
+      this.offsets[4 * j + 2] = vs;
+      this.offsets[4 * j + 3] = ve;
+      return;
+    }
+  }
+}
+
 function isSpace(code: number): boolean {
   return code === 32 || code === 9 || code === 10 || code === 13;
 }
 
 class Builder {
+  /** Closed nodes whose parent is still open, in order: an open node's children end it. */
+  readonly done: Frame[] = [];
   /** js-yaml's objects → ours, so that aliases share our values. */
   private readonly built = new Map<object, Value>();
   /** Nodes each aliased value expands to (computed when an alias is met). */
   private readonly sizes = new Map<object, number>();
   private expanded = 0;
   private bombReported = false;
+  private readonly keyBuffer = new KeyBuffer();
+  /** The range and size of the sequence being recorded (reused). */
+  private readonly span = { start: 0, end: 0, count: 0 };
+  /** Where every mapping and sequence of the document is. */
+  readonly table: PositionTable;
 
   constructor(
     private readonly doc: SourceDoc,
     private readonly reporter: Reporter,
-  ) {}
+  ) {
+    // About one offset per four characters of a blueprint; the table grows if needed.
+    this.table = new PositionTable(doc, doc.text.length >> 2);
+  }
 
   private trimStart(pos: number, limit: number): number {
     const text = this.doc.text;
@@ -83,29 +135,77 @@ class Builder {
     return e;
   }
 
-  private range(frame: Frame): [number, number] {
-    const start = this.trimStart(frame.start, frame.end);
-    return [start, Math.max(start, this.trimEnd(start, frame.end))];
+  /** Where the text of a node starts (past blanks and comments). */
+  private startOf(frame: Frame): number {
+    return this.trimStart(frame.start, frame.end);
+  }
+
+  /** Where the text of a node that starts at `start` ends (before trailing blanks). */
+  private endOf(frame: Frame, start: number): number {
+    return Math.max(start, this.trimEnd(start, frame.end));
   }
 
   private loc(frame: Frame): Loc {
-    const [start, end] = this.range(frame);
-    return { doc: this.doc, start, end };
+    const start = this.startOf(frame);
+    return { doc: this.doc, start, end: this.endOf(frame, start) };
   }
 
-  /** The value of a frame, built once. */
-  valueOf(frame: Frame): Value {
-    if (!frame.built) {
-      frame.value = this.build(frame);
-      frame.built = true;
+  /**
+   * Takes a node js-yaml has just closed: builds its value from its children (the end of
+   * {@link done}), which it replaces there for its parent. Returns the node (a wrapper js-yaml
+   * made around another node gives way to that node).
+   */
+  close(frame: Frame): Frame {
+    const done = this.done;
+    const node = this.collapse(frame);
+    if (node === frame) {
+      if (isCollection(frame.kind)) {
+        frame.value = this.remember(
+          frame,
+          frame.kind === 'mapping' ? this.buildMap(frame) : this.buildSeq(frame),
+        );
+      } else if (done.length > frame.first) {
+        frame.children = done.slice(frame.first);
+      }
     }
+    this.valueOf(node);
+    // Popped one by one: setting `length` is a far slower runtime call.
+    while (done.length > frame.first) done.pop();
+    done.push(node);
+    return node;
+  }
+
+  /** Drops the wrapper frames js-yaml produces when it tries a node as a key and keeps it as a value. */
+  private collapse(frame: Frame): Frame {
+    let f = frame;
+    // The children of `frame` are the end of `done`; those of the nodes below it are their own.
+    let only = this.done.length === frame.first + 1 ? this.done[frame.first] : undefined;
+    while (only !== undefined && !isCollection(f.kind)) {
+      if (!sameNode(only, f)) break;
+      only.start = Math.min(f.start, only.start);
+      only.tag = f.tag ?? only.tag;
+      only.anchored ||= f.anchored;
+      f = only;
+      only = f.children?.length === 1 ? f.children[0] : undefined;
+    }
+    while (only !== undefined && isCollection(f.kind)) {
+      if (!sameNode(only, f) || only.kind !== f.kind) break;
+      only.anchored ||= f.anchored;
+      f = only;
+      only = f.children?.length === 1 ? f.children[0] : undefined;
+    }
+    return f;
+  }
+
+  /** The value of a closed frame, built once (`undefined` until then; null is a value). */
+  valueOf(frame: Frame): Value {
+    if (frame.value === undefined) frame.value = this.build(frame);
     return frame.value;
   }
 
   private build(frame: Frame): Value {
-    const kind = frame.kind;
-    if (kind === 'mapping') return this.remember(frame, this.buildMap(frame));
-    if (kind === 'sequence') return this.remember(frame, this.buildSeq(frame));
+    // Mappings and sequences are built when they close, from their children.
+    if (isCollection(frame.kind)) return null;
     const result = frame.result;
     if (typeof result === 'object' && result !== null) {
       // An alias: js-yaml gives the anchored node's value, which we have already built.
@@ -150,28 +250,32 @@ class Builder {
   }
 
   private buildSeq(frame: Frame): Value {
-    const children = frame.children ?? [];
-    const items: Value[] = new Array<Value>(children.length);
-    const offsets: number[] = new Array<number>(children.length * 2);
-    for (let i = 0; i < children.length; i++) {
-      const child = children[i] as Frame;
-      items[i] = this.valueOf(child);
+    const children = this.done;
+    const first = frame.first;
+    const count = children.length - first;
+    const items: Value[] = new Array<Value>(count);
+    for (let i = 0; i < count; i++) items[i] = this.valueOf(children[first + i] as Frame);
+    const span = this.span;
+    span.start = this.startOf(frame);
+    span.end = this.endOf(frame, span.start);
+    span.count = count;
+    const at = this.table.recordSeq(items, span);
+    for (let i = 0; i < count; i++) {
+      const child = children[first + i] as Frame;
       const s = this.trimStart(child.start, child.end);
-      offsets[2 * i] = s;
-      offsets[2 * i + 1] = Math.max(s, this.trimEnd(s, child.end));
+      this.table.setItem(at, i, s, Math.max(s, this.trimEnd(s, child.end)));
     }
-    const [s, e] = this.range(frame);
-    recordSeq(items, this.doc, { start: s, end: e, offsets });
     return items;
   }
 
   private buildMap(frame: Frame): Value {
+    // Every child is built (when it closed) before the buffer is in use.
+    const children = this.done;
     const out = dict<Value>();
-    const keys: string[] = [];
-    const offsets: number[] = [];
-    const children = frame.children ?? [];
+    const buffer = this.keyBuffer;
+    buffer.count = 0;
     let merged: Entries | undefined;
-    for (let i = 0; i + 1 < children.length; i += 2) {
+    for (let i = frame.first; i + 1 < children.length; i += 2) {
       const keyFrame = children[i] as Frame;
       const valueFrame = children[i + 1] as Frame;
       const value = this.valueOf(valueFrame);
@@ -194,41 +298,38 @@ class Builder {
         );
         // The last value wins but keeps the first position, as a Python dict does.
         out[key] = value;
-        offsets.splice(4 * keys.indexOf(key), 4, ks, ke, vs, ve);
+        buffer.replace(key, ks, ke, vs, ve);
         continue;
       }
       out[key] = value;
-      keys.push(key);
-      offsets.push(ks, ke, vs, ve);
+      buffer.push(key, ks, ke, vs, ve);
     }
-    const [s, e] = this.range(frame);
+    buffer.start = this.startOf(frame);
+    buffer.end = this.endOf(frame, buffer.start);
     if (merged === undefined) {
-      recordMap(out, this.doc, { start: s, end: e, keys, offsets });
+      this.table.recordMap(out, buffer);
       return out;
     }
     // Merged entries come first and explicit keys win over them (PyYAML's order).
     const all = dict<Value>();
-    const allKeys: string[] = [];
-    const allOffsets: number[] = [];
+    const entries = new KeyBuffer();
     const put = (key: string, value: Value, o: readonly number[], at: number): void => {
-      const existing = Object.hasOwn(all, key) ? allKeys.indexOf(key) : -1;
+      const [ks, ke, vs, ve] = [o[at] ?? 0, o[at + 1] ?? 0, o[at + 2] ?? 0, o[at + 3] ?? 0];
+      if (Object.hasOwn(all, key)) entries.replace(key, ks, ke, vs, ve);
+      else entries.push(key, ks, ke, vs, ve);
       all[key] = value;
-      const four = [o[at] ?? 0, o[at + 1] ?? 0, o[at + 2] ?? 0, o[at + 3] ?? 0];
-      if (existing >= 0) {
-        allOffsets.splice(4 * existing, 4, ...four);
-        return;
-      }
-      allKeys.push(key);
-      allOffsets.push(...four);
     };
     const m = merged;
     m.keys.forEach((k, i) => {
       put(k, m.values[i] ?? null, m.offsets, 4 * i);
     });
-    keys.forEach((k, i) => {
-      put(k, out[k] ?? null, offsets, 4 * i);
-    });
-    recordMap(all, this.doc, { start: s, end: e, keys: allKeys, offsets: allOffsets });
+    for (let j = 0; j < buffer.count; j++) {
+      const k = buffer.keys[j] as string;
+      put(k, out[k] ?? null, buffer.offsets, 4 * j);
+    }
+    entries.start = buffer.start;
+    entries.end = buffer.end;
+    this.table.recordMap(all, entries);
     return all;
   }
 
@@ -276,8 +377,10 @@ class Builder {
     }
     if (typeof v === 'string') return v;
     // A key such as `80:` or `yes:`: keep what the user wrote.
-    const [s, e] = this.range(frame);
-    return this.doc.text.slice(s, e).replace(/^['"]|['"]$/g, '') || JSON.stringify(v);
+    const s = this.startOf(frame);
+    return (
+      this.doc.text.slice(s, this.endOf(frame, s)).replace(/^['"]|['"]$/g, '') || JSON.stringify(v)
+    );
   }
 }
 
@@ -300,24 +403,28 @@ function scalar(result: unknown): Value {
   return JSON.stringify(result) ?? null;
 }
 
-/** Drops the wrapper frames js-yaml produces when it tries a node as a key and keeps it as a value. */
-function collapse(frame: Frame): Frame {
-  let f = frame;
-  while (f.children?.length === 1 && f.kind !== 'sequence' && f.kind !== 'mapping') {
-    const only = f.children[0] as Frame;
-    if (only.result !== f.result) break;
-    only.start = Math.min(f.start, only.start);
-    only.tag = f.tag ?? only.tag;
-    only.anchored ||= f.anchored;
-    f = only;
-  }
-  while (f.children?.length === 1 && (f.kind === 'mapping' || f.kind === 'sequence')) {
-    const only = f.children[0] as Frame;
-    if (only.result !== f.result || only.kind !== f.kind) break;
-    only.anchored ||= f.anchored;
-    f = only;
-  }
-  return f;
+/**
+ * Whether `outer` closed with the result of `inner` (js-yaml's, or ours once a closed mapping or
+ * sequence hands js-yaml our value).
+ */
+function sameNode(inner: Frame, outer: Frame): boolean {
+  return (
+    inner.result === outer.result || (inner.value !== undefined && inner.value === outer.result)
+  );
+}
+
+function newFrame(position: number, first: number): Frame {
+  return {
+    start: position,
+    end: position,
+    kind: null,
+    tag: null,
+    result: undefined,
+    first,
+    children: null,
+    value: undefined,
+    anchored: false,
+  };
 }
 
 /**
@@ -325,22 +432,12 @@ function collapse(frame: Frame): Frame {
  * when the text is not YAML, `null` for an empty file.
  */
 export function loadYaml(doc: SourceDoc, reporter: Reporter): Value | undefined {
-  const stack: Frame[] = [
-    {
-      start: 0,
-      end: 0,
-      kind: null,
-      tag: null,
-      result: undefined,
-      children: [],
-      value: null,
-      built: false,
-      anchored: false,
-    },
-  ];
   // Values are built as js-yaml closes each node, so the event frames of finished subtrees can
   // be dropped early instead of piling up until the end.
   const builder = new Builder(doc, reporter);
+  const done = builder.done;
+  /** The open nodes, under a root that holds the document. */
+  const stack: Frame[] = [newFrame(0, 0)];
   try {
     const options: jsyaml.LoadOptions & { maxDepth: number } = {
       schema: PYYAML_SCHEMA,
@@ -358,17 +455,7 @@ export function loadYaml(doc: SourceDoc, reporter: Reporter): Value | undefined 
           result: unknown;
         };
         if (event === 'open') {
-          stack.push({
-            start: s.position,
-            end: s.position,
-            kind: null,
-            tag: null,
-            result: undefined,
-            children: null,
-            value: null,
-            built: false,
-            anchored: false,
-          });
+          stack.push(newFrame(s.position, done.length));
           return;
         }
         const frame = stack.pop();
@@ -378,11 +465,12 @@ export function loadYaml(doc: SourceDoc, reporter: Reporter): Value | undefined 
         frame.tag = s.tag;
         frame.result = s.result;
         frame.anchored = s.anchor !== null;
-        const node = collapse(frame);
-        builder.valueOf(node);
-        if (node.kind === 'mapping' || node.kind === 'sequence') node.children = null;
-        const parent = stack[stack.length - 1];
-        if (parent !== undefined) (parent.children ??= []).push(node);
+        const node = builder.close(frame);
+        // From here on js-yaml holds our value instead of its own copy of a mapping or sequence
+        // (which becomes garbage at once instead of living until the end of the load). Its
+        // parent, a merge or a complex key sees the same shape and keys; aliases still find
+        // js-yaml's anchored object, which maps to our value.
+        if (isCollection(node.kind) && s.result === node.result) s.result = node.value;
       },
     };
     jsyaml.load(doc.text, options);
@@ -394,11 +482,9 @@ export function loadYaml(doc: SourceDoc, reporter: Reporter): Value | undefined 
     // js-yaml marks these two errors after the node it has just read: point at the node instead
     // (the tagged node is still open; a bad merge source is the last child of the open mapping).
     const open = stack.length > 1 ? stack[stack.length - 1] : undefined;
-    const node = unknownTag
-      ? open
-      : /cannot merge mappings/.test(reason)
-        ? open?.children?.[open.children.length - 1]
-        : undefined;
+    const lastChild =
+      open !== undefined && done.length > open.first ? done[done.length - 1] : undefined;
+    const node = unknownTag ? open : /cannot merge mappings/.test(reason) ? lastChild : undefined;
     if (node !== undefined) at = Math.min(skipBlank(doc.text, node.start, at), doc.text.length);
     reporter.report(
       unknownTag ? 'DSL_YAML_UNKNOWN_TAG' : 'DSL_YAML_SYNTAX',
@@ -411,7 +497,9 @@ export function loadYaml(doc: SourceDoc, reporter: Reporter): Value | undefined 
     );
     return undefined;
   }
-  const root = stack[0]?.children?.[0];
+  const root = done[0];
   if (root === undefined) return null;
-  return builder.valueOf(root);
+  const value = builder.valueOf(root);
+  builder.table.trim();
+  return value;
 }

@@ -24,16 +24,19 @@ export interface LineColumn {
   readonly column: number;
 }
 
-const lineIndexes = new WeakMap<SourceDoc, number[]>();
+// Offsets where each line starts, off the garbage-collected heap (a large blueprint has hundreds
+// of thousands of lines).
+const lineIndexes = new WeakMap<SourceDoc, Int32Array>();
 
-function lineStarts(doc: SourceDoc): number[] {
+function lineStarts(doc: SourceDoc): Int32Array {
   let starts = lineIndexes.get(doc);
   if (starts === undefined) {
-    starts = [0];
     const text = doc.text;
-    for (let i = 0; i < text.length; i++) {
-      if (text.charCodeAt(i) === 10) starts.push(i + 1);
-    }
+    let count = 1;
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) count++;
+    starts = new Int32Array(count);
+    let line = 1;
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts[line++] = i + 1;
     lineIndexes.set(doc, starts);
   }
   return starts;

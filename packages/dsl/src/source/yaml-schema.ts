@@ -40,27 +40,60 @@ const INT =
 const FLOAT =
   /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
 
+// Every plain scalar (most keys and values of a blueprint) is tried against each type in turn:
+// a look at its first character spares most of them the regular expressions.
+
+/** Whether `text` may be a null: empty, or starting with `~`, `n` or `N`. */
+function mayBeNull(text: string): boolean {
+  if (text.length === 0) return true;
+  const c = text.charCodeAt(0);
+  return c === 0x7e || c === 0x6e || c === 0x4e;
+}
+
+/** Whether `text` may be a boolean: starting with one of `yYnNtTfFoO`. */
+function mayBeBool(text: string): boolean {
+  switch (text.charCodeAt(0) | 0x20) {
+    case 0x79: // y
+    case 0x6e: // n
+    case 0x74: // t
+    case 0x66: // f
+    case 0x6f: // o
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Whether `text` may be a number: starting with a digit, a sign or (floats) a dot. */
+function mayBeNumber(text: string, dot: boolean): boolean {
+  const c = text.charCodeAt(0);
+  return (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2b || (dot && c === 0x2e);
+}
+
 const nullType = new Type('tag:yaml.org,2002:null', {
   kind: 'scalar',
-  resolve: (data: unknown) => data === null || (typeof data === 'string' && NULL.test(data)),
+  resolve: (data: unknown) =>
+    data === null || (typeof data === 'string' && mayBeNull(data) && NULL.test(data)),
   construct: () => null,
 });
 
 const boolType = new Type('tag:yaml.org,2002:bool', {
   kind: 'scalar',
-  resolve: (data: unknown) => typeof data === 'string' && BOOL.test(data),
+  resolve: (data: unknown) => typeof data === 'string' && mayBeBool(data) && BOOL.test(data),
   construct: (data: string) => TRUE.test(data),
 });
 
 const intType = new Type('tag:yaml.org,2002:int', {
   kind: 'scalar',
-  resolve: (data: unknown) => typeof data === 'string' && INT.test(data),
+  resolve: (data: unknown) =>
+    typeof data === 'string' && mayBeNumber(data, false) && INT.test(data),
   construct: (data: string) => signedInteger(data),
 });
 
 const floatType = new Type('tag:yaml.org,2002:float', {
   kind: 'scalar',
-  resolve: (data: unknown) => typeof data === 'string' && FLOAT.test(data),
+  resolve: (data: unknown) =>
+    typeof data === 'string' && mayBeNumber(data, true) && FLOAT.test(data),
   construct: (data: string) => {
     const t = stripUnderscores(data);
     if (/inf$/i.test(t)) return t.startsWith('-') ? -Infinity : Infinity;

@@ -107,8 +107,15 @@ export function checkValue(value: Value, at: ValueSite, options: CheckOptions): 
     );
     return value;
   }
+  // Built field by field, not spread from `options` (one of the costliest steps on a large
+  // blueprint); a node's `externalResourceRule` still applies inside its data type values.
+  const outer = options as Partial<PropertiesOptions>;
   return checkProperties(value, dataType.properties, {
-    ...options,
+    ctx: options.ctx,
+    registry: options.registry,
+    owner: options.owner,
+    requireAll: options.requireAll,
+    externalResourceRule: outer.externalResourceRule,
     expanding: [...expanding, { type: dataType.name, value, derived }],
     namespace: dataType.element.namespace,
     path,
@@ -171,7 +178,8 @@ export function checkProperties(
   }
   const out = dict<Value>();
   copyLoc(values, out);
-  for (const [name, def] of schema) {
+  // forEach rather than for…of: no iterator result or [name, def] pair per property.
+  schema.forEach((def, name) => {
     let value: Value;
     let container: object;
     if (has(values, name)) {
@@ -191,7 +199,7 @@ export function checkProperties(
           placeOf(options.missingAt),
         );
       }
-      continue;
+      return;
     }
     // Most properties are untyped or of a primitive type that fits: no need to go further.
     const type = def.type;
@@ -201,9 +209,10 @@ export function checkProperties(
       isFunctionCall(value)
     ) {
       out[name] = value;
-      continue;
+      return;
     }
     const key = container === def.def ? 'default' : name;
+    const namespace = def.namespace ?? options.namespace;
     out[name] = checkValue(
       value,
       {
@@ -213,9 +222,9 @@ export function checkProperties(
         path: [...options.path, name],
         derived: def.hasDefault && container !== def.def ? def.default : undefined,
       },
-      { ...options, namespace: def.namespace ?? options.namespace },
+      namespace === options.namespace ? options : { ...options, namespace },
     );
-  }
+  });
   return out;
 }
 

@@ -132,22 +132,14 @@ function parseOperation(
   const { what, level, namespace } = site;
   const raw = ops[opName] as Value;
   const at = keyLoc(ops, opName);
-  const base = {
-    inputSchema: new Map<string, PropertyDef>(),
-    inputValues: dict<Value>(),
-    executor: undefined,
-    maxRetries: undefined,
-    retryInterval: undefined,
-    timeout: undefined,
-    timeoutRecoverable: undefined,
-    namespace,
-    container: ops,
-    key: opName,
-    at,
-    level,
-  };
-  if (raw === null) return { ...base, implementation: '' };
-  if (typeof raw === 'string') return { ...base, implementation: raw.trim() === '' ? '' : raw };
+  if (raw === null || typeof raw === 'string') {
+    const implementation = raw === null || raw.trim() === '' ? '' : raw;
+    return opDef({ implementation, inputSchema: NO_SCHEMA, inputValues: NO_INPUTS }, site, {
+      container: ops,
+      key: opName,
+      at,
+    });
+  }
   if (!isMap(raw)) {
     ctx.reporter.report(
       'DSL_WRONG_TYPE',
@@ -194,34 +186,67 @@ function parseOperation(
     ? ((raw.implementation as string | null) ?? '')
     : '';
   const inputs = ok.has('inputs') && isMap(raw.inputs) ? raw.inputs : undefined;
+  return opDef(
+    {
+      implementation: implementation.trim() === '' ? '' : implementation,
+      inputSchema:
+        level === 'type' && inputs !== undefined
+          ? parseSchema(
+              inputs,
+              {
+                container: raw,
+                key: 'inputs',
+                kind: 'operation-input',
+                owner: `the ${what}`,
+                namespace: namespace,
+              },
+              ctx,
+            )
+          : NO_SCHEMA,
+      inputValues: level === 'template' && inputs !== undefined ? inputs : NO_INPUTS,
+      executor: executor !== undefined && EXECUTORS.includes(executor) ? executor : undefined,
+      maxRetries: maxRetries !== undefined && maxRetries >= -1 ? maxRetries : undefined,
+      retryInterval: ok.has('retry_interval')
+        ? ((raw.retry_interval as number | null) ?? undefined)
+        : undefined,
+      timeout: ok.has('timeout') ? ((raw.timeout as number | null) ?? undefined) : undefined,
+      timeoutRecoverable: ok.has('timeout_recoverable')
+        ? ((raw.timeout_recoverable as boolean | null) ?? undefined)
+        : undefined,
+    },
+    site,
+    { container: ops, key: opName, at },
+  );
+}
+
+/** An operation has no input schema (templates, and types that declare no inputs). */
+const NO_SCHEMA: ReadonlyMap<string, PropertyDef> = new Map();
+/** An operation has no input values (types, and templates that give none). */
+const NO_INPUTS: ValueMap = Object.freeze(dict<Value>());
+
+/** An {@link OpDef}, always built with the same shape (one per operation of every template). */
+function opDef(
+  parsed: Pick<OpDef, 'implementation' | 'inputSchema' | 'inputValues'> &
+    Partial<
+      Pick<OpDef, 'executor' | 'maxRetries' | 'retryInterval' | 'timeout' | 'timeoutRecoverable'>
+    >,
+  site: { readonly level: 'type' | 'template'; readonly namespace: string | undefined },
+  where: { readonly container: object; readonly key: string; readonly at: Loc | undefined },
+): OpDef {
   return {
-    ...base,
-    implementation: implementation.trim() === '' ? '' : implementation,
-    inputSchema:
-      level === 'type' && inputs !== undefined
-        ? parseSchema(
-            inputs,
-            {
-              container: raw,
-              key: 'inputs',
-              kind: 'operation-input',
-              owner: `the ${what}`,
-              namespace: namespace,
-            },
-            ctx,
-          )
-        : base.inputSchema,
-    inputValues: level === 'template' && inputs !== undefined ? inputs : base.inputValues,
-    executor: executor !== undefined && EXECUTORS.includes(executor) ? executor : undefined,
-    maxRetries: maxRetries !== undefined && maxRetries >= -1 ? maxRetries : undefined,
-    retryInterval: ok.has('retry_interval')
-      ? ((raw.retry_interval as number | null) ?? undefined)
-      : undefined,
-    timeout: ok.has('timeout') ? ((raw.timeout as number | null) ?? undefined) : undefined,
-    timeoutRecoverable: ok.has('timeout_recoverable')
-      ? ((raw.timeout_recoverable as boolean | null) ?? undefined)
-      : undefined,
-    container: ops,
+    implementation: parsed.implementation,
+    inputSchema: parsed.inputSchema,
+    inputValues: parsed.inputValues,
+    executor: parsed.executor,
+    maxRetries: parsed.maxRetries,
+    retryInterval: parsed.retryInterval,
+    timeout: parsed.timeout,
+    timeoutRecoverable: parsed.timeoutRecoverable,
+    namespace: site.namespace,
+    container: where.container,
+    key: where.key,
+    at: where.at,
+    level: site.level,
   };
 }
 

@@ -30,6 +30,25 @@ export function dict<T>(): Record<string, T> {
   return new (Dict as unknown as new () => Record<string, T>)();
 }
 
+const entry: PropertyDescriptor = {
+  value: undefined,
+  writable: true,
+  enumerable: true,
+  configurable: true,
+};
+
+/**
+ * Adds `key` to a mapping being built, as `map[key] = value` would. V8 turns an object that gets
+ * more than about twenty keys through computed assignments into a hash table, several times
+ * larger; keys defined one by one keep it an ordinary fast object. For tables built once per
+ * node (operations), not for user mappings of any size.
+ */
+export function addEntry<T>(map: Record<string, T>, key: string, value: T): void {
+  entry.value = value;
+  Object.defineProperty(map, key, entry);
+  entry.value = undefined;
+}
+
 /** Own-key lookup that is safe on any object. */
 export function has(map: object, key: string): boolean {
   return Object.hasOwn(map, key);
