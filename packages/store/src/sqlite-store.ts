@@ -1,5 +1,6 @@
 import { ConflictError, InvalidInputError, NotFoundError, UsageError } from '@cairn/errors';
 import type BetterSqlite3 from 'better-sqlite3';
+import { applyInstanceChange } from './instance-change.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { openDatabase } from './sqlite/open-database.js';
 import {
@@ -33,7 +34,6 @@ import type {
   EventRecord,
   ExecutionChange,
   ExecutionRecord,
-  NodeInstanceChange,
   NodeInstanceRecord,
   Store,
   StoreBatch,
@@ -73,18 +73,6 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
 function quote(id: string): string {
   return JSON.stringify(id);
-}
-
-/** The instance after a change: absent fields keep their value; the version moves on by one. */
-function changed(current: NodeInstanceRecord, change: NodeInstanceChange): NodeInstanceRecord {
-  return {
-    ...current,
-    state: change.state === undefined ? current.state : change.state,
-    runtime_properties: change.runtime_properties ?? current.runtime_properties,
-    system_properties: change.system_properties ?? current.system_properties,
-    relationships: change.relationships ?? current.relationships,
-    version: current.version + 1,
-  };
 }
 
 /** The execution after a change: absent fields keep their value. */
@@ -396,7 +384,7 @@ class SqliteStore implements Store {
           },
         );
       }
-      updated.set(change.id, changed(current, change));
+      updated.set(change.id, applyInstanceChange(current, change));
     }
 
     const deployments = new ExistenceCache(this.sql.deploymentExists, 'deployment');

@@ -5,6 +5,7 @@
  * way the SQLite store does, with nothing written.
  */
 import { ConflictError } from '@cairn/errors';
+import { applyInstanceChange } from '@cairn/store';
 import type { BatchResult, NodeInstanceRecord, Store, StoreBatch } from '@cairn/store';
 
 /** An in-memory store that records its transactions. */
@@ -28,13 +29,7 @@ export class MemoryStore implements Store {
       if (change.expected_version !== undefined && change.expected_version !== current.version) {
         return Promise.reject(new ConflictError(`stale version of ${change.id}`));
       }
-      written.set(change.id, {
-        ...current,
-        state: change.state === undefined ? current.state : change.state,
-        runtime_properties: change.runtime_properties ?? current.runtime_properties,
-        system_properties: change.system_properties ?? current.system_properties,
-        version: current.version + 1,
-      });
+      written.set(change.id, applyInstanceChange(current, change));
     }
     for (const record of written.values()) this.instances.set(record.id, record);
     this.transactions.push(batch);
