@@ -174,7 +174,8 @@ export function createNodeHost(options: NodeHostOptions = {}): ImportHost {
         return { ok: false, reason: 'not-found', message: `'${url}' is not a valid file URL.` };
       }
       try {
-        const text = await readFile(path, 'utf8');
+        // Decoded in one go: with an encoding, readFile decodes chunk by chunk and joins them.
+        const text = (await readFile(path)).toString('utf8');
         return { ok: true, url, name: displayPath(path, cwd), text };
       } catch (error) {
         const code = (error as { code?: string }).code;
