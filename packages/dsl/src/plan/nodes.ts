@@ -640,53 +640,34 @@ function assignHosts(builds: NodeBuild[], byName: Map<string, NodeBuild>): void 
 }
 
 function assignPlugins(builds: NodeBuild[], ctx: PlanContext): void {
-  // Plugin records (one per plugin and executor) are shared, and so is the record of each
-  // operation: most operations are shared between the tables of one type's templates.
-  const records = new Map<string, PlanPlugin>();
-  const byOperation = [
-    new Map<PlanOperation, PlanPlugin | null>(),
-    new Map<PlanOperation, PlanPlugin | null>(),
-  ] as const;
+  // One plugin record per plugin and executor, shared: nodes' lists tell records apart by
+  // identity. Looked up by name, then executor, in small maps (a few plugins): maps keyed by
+  // each operation or table object grew with the blueprint and made this step superlinear.
+  const records = new Map<string, Map<string, PlanPlugin>>();
   const recordOf = (op: PlanOperation, hosted: boolean): PlanPlugin | undefined => {
-    const known = byOperation[hosted ? 1 : 0];
-    const cached = known.get(op);
-    if (cached !== undefined) return cached ?? undefined;
     const entry = ctx.plugins.get(op.plugin);
-    let record: PlanPlugin | null = null;
-    if (entry !== undefined) {
-      const executor =
-        op.executor === 'auto'
-          ? hosted
-            ? 'host_agent'
-            : 'central_deployment_agent'
-          : (op.executor ?? entry.plugin.executor);
-      const key = `${op.plugin}\u0000${executor}`;
-      record = records.get(key) ?? { ...entry.plugin, executor };
-      records.set(key, record);
-    }
-    known.set(op, record);
-    return record ?? undefined;
-  };
-  // Tables are shared between templates that override nothing: their plugins too.
-  const perTable = [new Map<object, PlanPlugin[]>(), new Map<object, PlanPlugin[]>()] as const;
-  const pluginsOf = (table: Record<string, PlanOperation>, hosted: boolean): PlanPlugin[] => {
-    const known = perTable[hosted ? 1 : 0];
-    let list = known.get(table);
-    if (list !== undefined) return list;
-    list = [];
-    for (const name in table) {
-      const record = recordOf(table[name] as PlanOperation, hosted);
-      if (record !== undefined && !list.includes(record)) list.push(record);
-    }
-    known.set(table, list);
-    return list;
+    if (entry === undefined) return undefined;
+    const executor =
+      op.executor === 'auto'
+        ? hosted
+          ? 'host_agent'
+          : 'central_deployment_agent'
+        : (op.executor ?? entry.plugin.executor);
+    let byExecutor = records.get(op.plugin);
+    if (byExecutor === undefined) records.set(op.plugin, (byExecutor = new Map<string, PlanPlugin>()));
+    let record = byExecutor.get(executor);
+    if (record === undefined) byExecutor.set(executor, (record = { ...entry.plugin, executor }));
+    return record;
   };
   for (const build of builds) {
     // One record per plugin and executor, so records are told apart by identity.
     const plugins: PlanPlugin[] = [];
     const hosted = build.node.host_id !== undefined;
     for (const table of build.operationTables) {
-      for (const p of pluginsOf(table, hosted)) if (!plugins.includes(p)) plugins.push(p);
+      for (const name in table) {
+        const p = recordOf(table[name] as PlanOperation, hosted);
+        if (p !== undefined && !plugins.includes(p)) plugins.push(p);
+      }
     }
     build.node.plugins = plugins;
     build.node.deployment_plugins_to_install = plugins.filter(
