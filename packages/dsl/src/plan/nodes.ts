@@ -654,7 +654,8 @@ function assignPlugins(builds: NodeBuild[], ctx: PlanContext): void {
           : 'central_deployment_agent'
         : (op.executor ?? entry.plugin.executor);
     let byExecutor = records.get(op.plugin);
-    if (byExecutor === undefined) records.set(op.plugin, (byExecutor = new Map<string, PlanPlugin>()));
+    if (byExecutor === undefined)
+      records.set(op.plugin, (byExecutor = new Map<string, PlanPlugin>()));
     let record = byExecutor.get(executor);
     if (record === undefined) byExecutor.set(executor, (record = { ...entry.plugin, executor }));
     return record;
