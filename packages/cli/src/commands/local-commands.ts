@@ -3,8 +3,9 @@
  * `events`, and `blueprints list|upload|delete`. State lives in `$CAIRN_HOME` (one SQLite
  * file); operations run in worker processes on this machine.
  */
-import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import {
   formatDiagnostic,
@@ -245,11 +246,25 @@ function copyBlueprint(home: string, id: string, file: string): string {
   const target = join(home, 'blueprints', id);
   rmSync(target, { recursive: true, force: true });
   mkdirSync(target, { recursive: true });
+  const source = dirname(file);
+  const state = resolve(home);
   const skip = new Set(['.git', 'node_modules', '.cairn']);
-  cpSync(dirname(file), target, {
-    recursive: true,
-    filter: (src) => !skip.has(basename(src)),
-  });
+  // Cairn's own state may live inside the blueprint's folder: it is not part of the blueprint.
+  const filter = (src: string): boolean => !skip.has(basename(src)) && resolve(src) !== state;
+  const inside = state.startsWith(resolve(source) + sep);
+  if (!inside) {
+    cpSync(source, target, { recursive: true, filter });
+    return target;
+  }
+  // `cp` refuses to copy a folder into itself, even when the filter leaves that part out:
+  // stage the copy elsewhere first.
+  const staging = mkdtempSync(join(tmpdir(), 'cairn-blueprint-'));
+  try {
+    cpSync(source, staging, { recursive: true, filter });
+    cpSync(staging, target, { recursive: true });
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
   return target;
 }
 

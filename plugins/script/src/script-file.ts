@@ -1,0 +1,105 @@
+/**
+ * Puts the script of one run into a private temporary folder, executable: from `script_path`
+ * (an `http(s)://` URL, a `file://` URL, or a path in the blueprint) or from inline
+ * `script_source` (named `script.py` when it is Python, else `script.sh`, as Cloudify names it).
+ */
+import { spawnSync } from 'node:child_process';
+import { chmod, copyFile, writeFile } from 'node:fs/promises';
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { OperationContext } from './context.js';
+import { NonRecoverableError } from './errors.js';
+
+/** How long a script download may take. */
+const DOWNLOAD_TIMEOUT_MS = 60_000;
+
+/** A file name from a URL or path, safe inside the run's folder. */
+function fileName(source: string): string {
+  const name = basename(source.split(/[?#]/)[0] ?? '');
+  return name === '' || name === '.' || name === '..' ? 'script' : name;
+}
+
+/** Downloads `url` to `target`; anything but 200 is a NonRecoverableError, as in Cloudify. */
+function download(url: string, target: string, ca: string | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const get = url.startsWith('https:') ? httpsGet : httpGet;
+    const request = get(
+      url,
+      { timeout: DOWNLOAD_TIMEOUT_MS, ...(ca ? { ca } : {}) },
+      (response) => {
+        if (response.statusCode !== 200) {
+          response.resume();
+          reject(
+            new NonRecoverableError(
+              `Downloading the script ${url} failed: the server answered ${response.statusCode ?? '?'}`,
+            ),
+          );
+          return;
+        }
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          writeFile(target, Buffer.concat(chunks)).then(resolve, reject);
+        });
+      },
+    );
+    request.on('timeout', () => {
+      request.destroy(new Error(`no answer within ${DOWNLOAD_TIMEOUT_MS / 1000} s`));
+    });
+    request.on('error', (error) => {
+      reject(new NonRecoverableError(`Downloading the script ${url} failed: ${error.message}`));
+    });
+  });
+}
+
+/** Whether inline source is Python: Cloudify's test is whether it compiles as Python. */
+function isPython(source: string): boolean {
+  const shebang = /^#!(.*)/.exec(source);
+  if (shebang !== null) return /python/.test(shebang[1] ?? '');
+  const check = spawnSync('python3', ['-c', 'import ast,sys; ast.parse(sys.stdin.read())'], {
+    input: source,
+    stdio: ['pipe', 'ignore', 'ignore'],
+    timeout: 10_000,
+  });
+  return check.status === 0;
+}
+
+/** Writes the script of this run into `dir`; resolves to its path. */
+export async function prepareScript(
+  ctx: OperationContext,
+  dir: string,
+  from: { scriptPath?: string; scriptSource?: string; sslCert?: string },
+): Promise<string> {
+  let target: string;
+  if (from.scriptSource !== undefined) {
+    target = join(dir, isPython(from.scriptSource) ? 'script.py' : 'script.sh');
+    await writeFile(target, from.scriptSource);
+  } else {
+    const source = from.scriptPath ?? '';
+    target = join(dir, fileName(source));
+    if (/^https?:\/\//i.test(source)) {
+      await download(source, target, from.sslCert);
+    } else if (/^file:\/\//i.test(source)) {
+      try {
+        await copyFile(fileURLToPath(source), target);
+      } catch (error) {
+        throw new NonRecoverableError(
+          `The script ${source} cannot be read: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    } else {
+      try {
+        await ctx.downloadResource(source, target);
+      } catch (error) {
+        throw new NonRecoverableError(
+          `The script '${source}' is not in the blueprint: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    }
+  }
+  await chmod(target, 0o755);
+  return target;
+}
