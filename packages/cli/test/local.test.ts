@@ -5,7 +5,7 @@
  * uninstalled; then the ways a command can go wrong, each with its message and exit status.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -324,6 +324,17 @@ describe('cairn local mode, when something is wrong', () => {
     expect(failed?.status).toBe('failed');
     expect(failed?.error).toContain('plugin "ghost" is not installed');
     expect(cairn(['uninstall', '-d', 'missing-plugin'], env).status).toBe(0);
+  });
+
+  it('uploads a blueprint whose folder holds $CAIRN_HOME, leaving the state out of the copy', () => {
+    const project = mkdtempSync(join(tmpdir(), 'cairn-project-'));
+    homes.push(project);
+    cpSync(join(root, 'examples/hello-world'), project, { recursive: true });
+    const inside = { CAIRN_HOME: join(project, '.state') };
+    const r = cairn(['blueprints', 'upload', project, '-b', 'here'], inside);
+    expect(r.status, r.stderr).toBe(0);
+    const copy = join(project, '.state', 'blueprints', 'here');
+    expect(readdirSync(copy).sort()).toEqual(['blueprint.yaml', 'scripts']);
   });
 
   describe('with hello-world installed', () => {
