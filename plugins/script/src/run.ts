@@ -202,7 +202,7 @@ export async function run(
       ...(scriptSource === undefined ? {} : { scriptSource }),
       ...(sslCert === undefined ? {} : { sslCert }),
     });
-    if (options.ctxProxyType !== 'none') proxy = await startCtxProxy(ctxView(ctx, state));
+    if (options.ctxProxyType !== 'none') proxy = await startCtxProxy(ctxView(ctx, state, inputs));
     const command = commandFor(script, options);
     const output = new OutputLines(ctx.logger, options, TAIL_LINES);
     const shown = scriptPath ?? 'script_source';

@@ -5,6 +5,7 @@
  */
 import { format } from 'node:util';
 import type {
+  JsonObject,
   CtxEndpoint,
   CtxInstance,
   CtxInstanceView,
@@ -87,7 +88,40 @@ function hostIp(instance: CtxInstanceView): string {
   return instance.host_ip;
 }
 
-/** The operation's own instance (or either end of a relationship): writable. */
+/** A node as plain data (for Cairn's Python package). */
+function nodeData(node: CtxNode): JsonObject {
+  return {
+    id: node.id,
+    name: node.name,
+    type: node.type,
+    type_hierarchy: [...node.type_hierarchy],
+    properties: node.properties,
+    number_of_instances: node.number_of_instances,
+  };
+}
+
+/** An instance as plain data (for Cairn's Python package). */
+function instanceData(instance: CtxInstanceView): JsonObject {
+  return {
+    id: instance.id,
+    runtime_properties: instance.runtime_properties,
+    host_id: instance.host_id,
+    host_ip: instance.host_ip,
+    index: instance.index,
+    scaling_groups: instance.scaling_groups.map((g) => ({ name: g.name, id: g.id })),
+  };
+}
+
+function isObject(value: Json | undefined): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The operation's own instance (or either end of a relationship): writable. Besides Cloudify's
+ * attributes, two that only Cairn's Python package uses: `_cairn_relationships` (the
+ * relationships as data) and `_cairn_set_runtime_properties` (all of them at once, so that keys
+ * can be removed and nested changes saved).
+ */
 function instanceView(instance: CtxInstance): PyObject {
   return new PyObject('NodeInstanceContext', {
     id: instance.id,
@@ -99,6 +133,26 @@ function instanceView(instance: CtxInstance): PyObject {
       await instance.update();
       return null;
     }),
+    _cairn_relationships: () =>
+      instance.relationships.map((rel) => ({
+        type: rel.type,
+        type_hierarchy: [...rel.type_hierarchy],
+        target: { node: nodeData(rel.target.node), instance: instanceData(rel.target.instance) },
+      })),
+    _cairn_set_runtime_properties: new PyCallable(
+      '_cairn_set_runtime_properties',
+      ['properties'],
+      1,
+      (properties) => {
+        if (!isObject(properties)) {
+          throw new PyError('TypeError', 'runtime properties must be a dict');
+        }
+        const target = instance.runtime_properties;
+        for (const key of Object.keys(target)) Reflect.deleteProperty(target, key);
+        Object.assign(target, properties);
+        return null;
+      },
+    ),
   });
 }
 
@@ -152,10 +206,18 @@ function loggerView(ctx: OperationContext): PyObject {
   });
 }
 
-/** The ctx of one script run. */
-export function ctxView(ctx: OperationContext, state: ScriptState): PyObject {
+/**
+ * The ctx of one script run. `inputs` are the operation's inputs, which Cairn's Python package
+ * reads as `_cairn_inputs` (Cloudify's `ctx_parameters`).
+ */
+export function ctxView(
+  ctx: OperationContext,
+  state: ScriptState,
+  inputs: Readonly<Record<string, Json>> = {},
+): PyObject {
   return new PyObject('CloudifyContext', {
     type: ctx.type,
+    _cairn_inputs: () => ({ ...inputs }),
     node: guarded(() => nodeView(ctx.node)),
     instance: guarded(() => instanceView(ctx.instance)),
     source: guarded(() => endpointView(ctx.source)),
