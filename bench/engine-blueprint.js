@@ -5,7 +5,9 @@
  *   - `noop`: every node has create, configure and start (three operations); odd-numbered nodes
  *     depend on the node before them (`depends_on`), so half the subgraphs wait for another and
  *     the graph has edges;
- *   - `sleep`: independent nodes whose one operation (create) sleeps `seconds`.
+ *   - `sleep`: independent nodes whose one operation (create) sleeps `seconds`;
+ *   - `script`: independent nodes whose create, configure and start are each a one-line shell
+ *     script run by the built-in script plugin (`SCRIPT_LINE`, written as `scripts/op.sh`).
  */
 
 const HEADER = `tosca_definitions_version: cloudify_dsl_1_5
@@ -47,18 +49,44 @@ node_templates:
 `;
 
 /** How many operations each node of a shape runs on install. */
-export const OPS_PER_NODE = { noop: 3, sleep: 1 };
+export const OPS_PER_NODE = { noop: 3, sleep: 1, script: 3 };
+
+/** The `script` shape's operation: one line with one ctx call. */
+export const SCRIPT_LINE = 'ctx logger info "$0 done"';
+
+const SCRIPT_TYPES = `  bench.nodes.Scripted:
+    derived_from: cloudify.nodes.Root
+    interfaces:
+      cloudify.interfaces.lifecycle:
+        create: scripts/create.sh
+        configure: scripts/configure.sh
+        start: scripts/start.sh
+
+`;
+
+/** The files of the `script` shape besides the blueprint: path → text. */
+export const SCRIPT_FILES = Object.fromEntries(
+  ['create', 'configure', 'start'].map((op) => [`scripts/${op}.sh`, `#!/bin/sh\n${SCRIPT_LINE}\n`]),
+);
 
 /**
  * The blueprint text.
  *
  * @param {number} nodes
- * @param {'noop' | 'sleep'} shape
+ * @param {'noop' | 'sleep' | 'script'} shape
  * @param {{ seconds?: number }} [options]
  */
 export function generateEngineBlueprint(nodes, shape, options = {}) {
-  const parts = [HEADER];
+  const parts = [
+    shape === 'script'
+      ? HEADER.replace('node_templates:\n', `${SCRIPT_TYPES}node_templates:\n`)
+      : HEADER,
+  ];
   for (let i = 0; i < nodes; i++) {
+    if (shape === 'script') {
+      parts.push(`  n${i}:\n    type: bench.nodes.Scripted\n`);
+      continue;
+    }
     if (shape === 'sleep') {
       parts.push(`  n${i}:\n    type: bench.nodes.Sleep\n`);
       if (options.seconds !== undefined) {

@@ -1,7 +1,8 @@
 /**
  * Engine benchmark worker, one process per case (or per phase of a case) so that peak RSS is
  * that process's own. Every operation is dispatched to a real worker process of the no-op
- * plugin (`bench/fixtures/noop-plugin`); the store is a SQLite file in `dir`.
+ * plugin (`bench/fixtures/noop-plugin`), or of the built-in script plugin for script blueprints;
+ * the store is a SQLite file in `dir`.
  *
  *   node bench/engine-worker.js '<json options>'
  *
@@ -29,6 +30,7 @@ import { createSqliteStore } from '@cairn/store';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PLUGIN = join(here, 'fixtures', 'noop-plugin', 'index.js');
+const SCRIPT_PLUGIN = join(here, '..', 'plugins', 'script', 'dist', 'index.js');
 
 const options = JSON.parse(process.argv[2] ?? '{}');
 const { mode = 'full', blueprint, dir, parallelism = 50, installs = 1 } = options;
@@ -104,7 +106,12 @@ let store;
 try {
   store = createSqliteStore({ path: join(dir, 'cairn.db') });
   executor = createLocalExecutor({
-    resolvePlugin: (plugin) => (plugin.name === 'bench' ? { entry: PLUGIN } : undefined),
+    resolvePlugin: (plugin) =>
+      plugin.name === 'bench'
+        ? { entry: PLUGIN }
+        : plugin.name === 'script'
+          ? { entry: SCRIPT_PLUGIN }
+          : undefined,
     // The engine runs `parallelism` operations at once; the pool must be able to as well.
     maxWorkersPerPlugin: parallelism,
   });

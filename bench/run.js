@@ -15,20 +15,28 @@
  *   - 200 independent nodes whose one operation sleeps 1 s, at parallelism P: the install's wall
  *     against ⌈200/P⌉ s, once with the workers starting (cold) and once with them running (warm).
  *
+ * Script plugin: the `ctx` command's round trip from bash (`bench/ctx-roundtrip.js`), and an
+ * install of 100 nodes whose create, configure and start are one-line shell scripts.
+ *
  * Exits 1 when a case fails; with BENCH_STRICT=1, also when a target is missed.
  *
  * Environment: BENCH_DIR (where blueprints and stores go, default $TMPDIR/cairn-bench),
  * BENCH_RUNS_1K / BENCH_RUNS_10K (parser warm runs per round, defaults 15 and 3), BENCH_ROUNDS
  * (parser rounds, default 3: the four cases run one after the other that many times, and the
- * warm runs of all rounds are pooled), BENCH_ONLY (`parser` or `engine`: run only that
- * benchmark).
+ * warm runs of all rounds are pooled), BENCH_ONLY (`parser`, `engine` or `script`: run
+ * only that benchmark).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateEngineBlueprint, OPS_PER_NODE } from './engine-blueprint.js';
+import {
+  generateEngineBlueprint,
+  OPS_PER_NODE,
+  SCRIPT_FILES,
+  SCRIPT_LINE,
+} from './engine-blueprint.js';
 import { generateBlueprint, TREE_FAN_OUT } from './generate.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -418,9 +426,102 @@ function engineBench() {
   return Object.values(met).every(Boolean);
 }
 
+/** Script plugin targets: the ctx round trip from bash, and an install of 100 script nodes. */
+const SCRIPT_TARGETS = { ctxMedianMs: 5, install100Ms: 2200 };
+
+/** The script plugin benchmark; true when every target is met. */
+function scriptBench() {
+  const workDir = join(outDir, 'script');
+  rmSync(workDir, { recursive: true, force: true });
+  mkdirSync(join(workDir, 'scripts'), { recursive: true });
+  console.log(
+    `\nCairn script plugin benchmark — node ${process.version}, ${cpus().length} CPU(s), ` +
+      `in ${workDir}`,
+  );
+
+  process.stderr.write('  running the ctx round trip …\n');
+  const child = spawnSync(process.execPath, [join(here, 'ctx-roundtrip.js'), '300'], {
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  if (child.status !== 0) fail('bench/ctx-roundtrip.js failed', child.stderr.split('\n'));
+  const roundTrip = JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '{}');
+
+  // 100 nodes, each with create, configure and start a one-line script: three runs, the median.
+  const nodes = 100;
+  const blueprint = join(workDir, 'blueprint.yaml');
+  writeFileSync(blueprint, generateEngineBlueprint(nodes, 'script'));
+  for (const [file, text] of Object.entries(SCRIPT_FILES)) {
+    writeFileSync(join(workDir, file), text, { mode: 0o755 });
+  }
+  const runs = [];
+  for (let i = 0; i < 3; i++) {
+    process.stderr.write(`  running the install of ${nodes} script nodes (${i + 1}/3) …\n`);
+    const dir = join(workDir, `store-${i}`);
+    mkdirSync(dir, { recursive: true });
+    const report = engineWorker({ mode: 'full', blueprint, dir, parallelism: 50 });
+    const run = report.installs[0];
+    const ops = nodes * OPS_PER_NODE.script;
+    if (run.operations !== ops) fail(`script install: ${run.operations} of ${ops} operations`);
+    runs.push({
+      wallMs: report.firstWallMs,
+      installMs: run.installMs,
+      workers: workersOf(report).count,
+    });
+  }
+  const wallMs = Math.round(median(runs.map((r) => r.wallMs)));
+  const installMs = Math.round(median(runs.map((r) => r.installMs)));
+  const ms = (us) => (us / 1000).toFixed(1);
+
+  printTable(
+    ['measure', 'median', 'p99 / runs', 'for scale'],
+    [
+      [
+        'ctx call from bash (runtime property read)',
+        `${ms(roundTrip.ctx.medianUs)} ms`,
+        `${ms(roundTrip.ctx.p99Us)} ms`,
+        `bash -c exit: ${ms(roundTrip.bash.medianUs)} ms` +
+          (roundTrip.curl ? `; curl to the same proxy: ${ms(roundTrip.curl.medianUs)} ms` : ''),
+      ],
+      [
+        `install, ${nodes} nodes × 3 one-line scripts (${SCRIPT_LINE})`,
+        `${wallMs} ms wall (install ${installMs} ms)`,
+        runs.map((r) => Math.round(r.wallMs)).join(', '),
+        `${Math.round((nodes * OPS_PER_NODE.script) / (installMs / 1000))} scripts/s; Cloudify 7.1: 11,300 ms`,
+      ],
+    ],
+  );
+  const met = {
+    ctxMedian: roundTrip.ctx.medianUs / 1000 <= SCRIPT_TARGETS.ctxMedianMs,
+    install100: wallMs <= SCRIPT_TARGETS.install100Ms,
+  };
+  console.log('');
+  console.log(
+    `ctx round trip: median ${ms(roundTrip.ctx.medianUs)} ms (target ≤ ${SCRIPT_TARGETS.ctxMedianMs} ms) ${verdict(met.ctxMedian)}`,
+  );
+  console.log(
+    `100 script nodes: ${wallMs} ms wall (target ≤ ${SCRIPT_TARGETS.install100Ms} ms) ${verdict(met.install100)}`,
+  );
+  console.log('');
+  console.log(
+    JSON.stringify({
+      bench: 'script',
+      node: process.version,
+      cpus: cpus().length,
+      roundTrip,
+      install: { nodes, operations: nodes * OPS_PER_NODE.script, wallMs, installMs, runs },
+      targets: SCRIPT_TARGETS,
+      met,
+    }),
+  );
+  rmSync(workDir, { recursive: true, force: true });
+  return Object.values(met).every(Boolean);
+}
+
 const only = process.env.BENCH_ONLY;
 const allMet = [
-  only === 'engine' ? true : parserBench(),
-  only === 'parser' ? true : engineBench(),
+  only === undefined || only === 'parser' ? parserBench() : true,
+  only === undefined || only === 'engine' ? engineBench() : true,
+  only === undefined || only === 'script' ? scriptBench() : true,
 ].every(Boolean);
 if (process.env.BENCH_STRICT === '1' && !allMet) process.exit(1);
