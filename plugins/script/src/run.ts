@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { access, mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,22 +62,58 @@ async function interpreterProblem(script: string): Promise<string | undefined> {
     : `its interpreter ${interpreter} (the #! line) does not exist or cannot be run`;
 }
 
+/** Whether a file starts with `#!`. */
+async function hasShebang(file: string): Promise<boolean> {
+  const handle = await open(file, 'r');
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(2), 0, 2, 0);
+    return bytesRead === 2 && buffer.toString('latin1') === '#!';
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Single-quoted for /bin/sh. */
 function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The command line Cloudify would run (a shell command: `args` are joined unquoted). */
-function commandFor(script: string, options: ProcessOptions): string {
+/**
+ * How the script is started. `shell` is the command line Cloudify would give `sh -c` (`args`
+ * are joined unquoted: the shell splits them); `direct`, when there is nothing for a shell to do
+ * (no args, no user prefix, no redirection), is the same program started without the shell,
+ * which saves a process start per operation.
+ */
+interface Launch {
+  readonly shell: string;
+  readonly direct: { readonly file: string; readonly args: readonly string[] } | undefined;
+}
+
+function launchFor(script: string, options: ProcessOptions, hasShebang: boolean): Launch {
   let prefix = options.commandPrefix;
+  let defaultPrefix = false;
   if (prefix === undefined && script.endsWith('.py') && options.evalPython !== false) {
     // Cloudify runs a .py script inside its own Python; Cairn runs it with python3, with the
     // `cloudify` package on its PYTHONPATH.
     prefix = 'python3';
+    defaultPrefix = true;
   }
-  if (prefix === undefined && script.endsWith('.ps1')) prefix = 'powershell';
-  const parts = [prefix === undefined ? shellQuote(script) : `${prefix} ${shellQuote(script)}`];
-  return [...parts, ...options.args].join(' ');
+  if (prefix === undefined && script.endsWith('.ps1')) {
+    prefix = 'powershell';
+    defaultPrefix = true;
+  }
+  const head = prefix === undefined ? shellQuote(script) : `${prefix} ${shellQuote(script)}`;
+  const shell = [head, ...options.args].join(' ');
+  const plain = options.args.length === 0 && !options.stderrToStdout;
+  const direct =
+    !plain || (prefix !== undefined && !defaultPrefix)
+      ? undefined
+      : prefix !== undefined
+        ? { file: prefix, args: [script] }
+        : hasShebang
+          ? { file: script, args: [] }
+          : undefined; // no #! line: only a shell runs it (as a shell script)
+  return { shell, direct };
 }
 
 /** The script's environment. */
@@ -105,19 +141,19 @@ function environment(
 /** Runs the script to its end; resolves to its exit code, or the signal that ended it. */
 function execute(
   ctx: OperationContext,
-  command: string,
+  launch: Launch,
   options: ProcessOptions,
   env: NodeJS.ProcessEnv,
   output: OutputLines,
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     // `exec 2>&1` first: one stream, in the order the script wrote it.
-    const shellCommand = options.stderrToStdout ? `exec 2>&1\n${command}` : command;
-    const child = spawn('/bin/sh', ['-c', shellCommand], {
-      cwd: options.cwd,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const shellCommand = options.stderrToStdout ? `exec 2>&1\n${launch.shell}` : launch.shell;
+    const [file, args] =
+      launch.direct === undefined
+        ? ['/bin/sh', ['-c', shellCommand]]
+        : [launch.direct.file, launch.direct.args];
+    const child = spawn(file, args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let ended = false;
     child.stdout.setEncoding('utf8');
     child.stderr.setEncoding('utf8');
@@ -149,10 +185,12 @@ function execute(
       output.flush();
       resolve(result);
     };
-    child.on('error', (error) => {
-      ended = true;
-      ctx.signal.removeEventListener('abort', onAbort);
-      reject(new NonRecoverableError(`The script could not be started: ${error.message}`));
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      // What a shell would have said, as the shell would have failed (127: not found, 126: not
+      // executable): a recoverable failure with the reason in the output.
+      const code = error.code === 'EACCES' ? 126 : 127;
+      output.push('stderr', `cannot start ${file}: ${error.code ?? error.message}\n`);
+      finish({ code, signal: null });
     });
     // The end is the shell's exit, plus what its pipes still hold: a background process that
     // keeps them open (`server &`) must not hold the operation up.
@@ -203,13 +241,14 @@ export async function run(
       ...(sslCert === undefined ? {} : { sslCert }),
     });
     if (options.ctxProxyType !== 'none') proxy = await startCtxProxy(ctxView(ctx, state, inputs));
-    const command = commandFor(script, options);
+    const launch = launchFor(script, options, await hasShebang(script));
+    const command = launch.shell;
     const output = new OutputLines(ctx.logger, options, TAIL_LINES);
     const shown = scriptPath ?? 'script_source';
     ctx.logger.debug(`Running ${shown}: ${command}`);
     const { code, signal } = await execute(
       ctx,
-      command,
+      launch,
       options,
       environment(inputs, options, proxy?.url ?? ''),
       output,
