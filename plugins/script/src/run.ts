@@ -240,7 +240,12 @@ export async function run(
       ...(scriptSource === undefined ? {} : { scriptSource }),
       ...(sslCert === undefined ? {} : { sslCert }),
     });
-    if (options.ctxProxyType !== 'none') proxy = await startCtxProxy(ctxView(ctx, state, inputs));
+    // A .py script run as Cloudify would exec it in-process has its ctx whatever the proxy
+    // type says (`ctx_proxy_type` is about the `ctx` command).
+    const pythonCtx = script.endsWith('.py') && options.evalPython !== false;
+    if (options.ctxProxyType !== 'none' || pythonCtx) {
+      proxy = await startCtxProxy(ctxView(ctx, state, inputs));
+    }
     const launch = launchFor(script, options, await hasShebang(script));
     const command = launch.shell;
     const output = new OutputLines(ctx.logger, options, TAIL_LINES);

@@ -39,6 +39,15 @@ export class ScriptState {
     }
     this.ending = ending;
   }
+
+  /**
+   * An uncaught exception of a Python script (Cairn's `cloudify` package reports it): it fails
+   * or reschedules the operation even after a `returns`, as the exception would in Cloudify's
+   * in-process scripts; an earlier abort or retry stands.
+   */
+  fail(ending: Exclude<ScriptEnding, { kind: 'returned' }>): void {
+    if (this.ending === undefined || this.ending.kind === 'returned') this.ending = ending;
+  }
 }
 
 const READ_ONLY_PROPERTIES = 'Cannot override read only properties';
@@ -291,6 +300,20 @@ export function ctxView(
       state.end({ kind: 'abort', message: why });
       return new StopOperation(why);
     }),
+    _cairn_fail: new PyCallable(
+      '_cairn_fail',
+      ['kind', 'message', 'retry_after'],
+      2,
+      (kind, message, retryAfter) => {
+        const why = text(message, 'None');
+        if (kind === 'abort') state.fail({ kind: 'abort', message: why });
+        else if (kind === 'retry') {
+          const after = typeof retryAfter === 'number' ? retryAfter : undefined;
+          state.fail({ kind: 'retry', message: why, retryAfter: after });
+        } else throw new PyError('ValueError', "kind must be 'abort' or 'retry'");
+        return null;
+      },
+    ),
     retry_operation: new PyCallable(
       'retry_operation',
       ['message', 'retry_after'],

@@ -5,7 +5,14 @@
  */
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { CtxInstance, CtxNode, JsonObject, OperationContext } from '../context.js';
+import type {
+  CtxEndpoint,
+  CtxInstance,
+  CtxNode,
+  CtxRelationship,
+  JsonObject,
+  OperationContext,
+} from '../context.js';
 
 /** A log record the script's operation wrote. */
 export interface LoggedLine {
@@ -18,6 +25,8 @@ export interface FakeContext {
   readonly ctx: OperationContext;
   readonly logs: LoggedLine[];
   readonly runtimeProperties: JsonObject;
+  /** The target's runtime properties, in a relationship operation. */
+  readonly targetRuntimeProperties: JsonObject;
   readonly updates: JsonObject[];
   retry: { message: string | undefined; retryAfter: number | undefined } | undefined;
   readonly controller: AbortController;
@@ -38,13 +47,45 @@ function node(properties: JsonObject): CtxNode {
   };
 }
 
-/** A node-instance operation's ctx over `blueprintDir`. */
-export function fakeContext(
-  blueprintDir: string,
-  options: { properties?: JsonObject; runtimeProperties?: JsonObject; hostIp?: string } = {},
-): FakeContext {
+/** The target node of a relationship operation (see `relationship` in {@link fakeContext}). */
+function targetNode(): CtxNode {
+  return {
+    id: 'db',
+    name: 'db',
+    type: 'cloudify.nodes.DBMS',
+    type_hierarchy: ['cloudify.nodes.Root', 'cloudify.nodes.DBMS'],
+    properties: { engine: 'postgres' },
+    number_of_instances: 1,
+  };
+}
+
+/** The error Cairn's ctx throws for a member the operation's kind does not have. */
+function misuse(member: string, kind: string): Error {
+  return Object.assign(new Error(`ctx.${member} is not available in a ${kind} operation`), {
+    name: 'NonRecoverableError',
+  });
+}
+
+/** What a test may set up. */
+export interface FakeContextOptions {
+  properties?: JsonObject;
+  runtimeProperties?: JsonObject;
+  hostIp?: string;
+  /** The instance's relationships. */
+  relationships?: CtxRelationship[];
+  /**
+   * Makes it a relationship operation run on this side, the instance above as its source and
+   * a `db` instance (with `targetRuntimeProperties`) as its target.
+   */
+  relationship?: 'source' | 'target';
+  targetRuntimeProperties?: JsonObject;
+}
+
+/** A node-instance operation's ctx over `blueprintDir` (or a relationship operation's). */
+export function fakeContext(blueprintDir: string, options: FakeContextOptions = {}): FakeContext {
   const logs: LoggedLine[] = [];
   const runtimeProperties: JsonObject = options.runtimeProperties ?? {};
+  const targetRuntimeProperties: JsonObject = options.targetRuntimeProperties ?? {};
   const updates: JsonObject[] = [];
   const controller = new AbortController();
   const instance: CtxInstance = {
@@ -55,12 +96,37 @@ export function fakeContext(
     host_ip: options.hostIp ?? null,
     index: 1,
     scaling_groups: [],
-    relationships: [],
+    relationships: options.relationships ?? [],
     update: () => {
       updates.push(JSON.parse(JSON.stringify(runtimeProperties)) as JsonObject);
       return Promise.resolve();
     },
   };
+  const source: CtxEndpoint = { node: node(options.properties ?? {}), instance };
+  const target: CtxEndpoint = {
+    node: targetNode(),
+    instance: {
+      id: 'db_xyz789',
+      runtime_properties: targetRuntimeProperties,
+      version: 1,
+      host_id: null,
+      host_ip: null,
+      index: 0,
+      scaling_groups: [],
+      relationships: [],
+      update: () => Promise.resolve(),
+    },
+  };
+  const kind = options.relationship === undefined ? 'node-instance' : 'relationship-instance';
+  const inNode = <T>(member: string, value: T): T => {
+    if (kind !== 'node-instance') throw misuse(member, kind);
+    return value;
+  };
+  const inRelationship = <T>(member: string, value: T): T => {
+    if (kind !== 'relationship-instance') throw misuse(member, kind);
+    return value;
+  };
+  const nodeOfOperation = node(options.properties ?? {});
   const resource = (path: string): string => join(blueprintDir, path);
   const render = (text: string, variables: Readonly<Record<string, unknown>> = {}): string =>
     text.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, name: string) => {
@@ -70,22 +136,23 @@ export function fakeContext(
   const fake: FakeContext = {
     logs,
     runtimeProperties,
+    targetRuntimeProperties,
     updates,
     retry: undefined,
     controller,
     ctx: {
-      type: 'node-instance',
-      node: node(options.properties ?? {}),
-      instance,
-      get source(): never {
-        throw Object.assign(new Error('ctx.source is not available in a node-instance operation'), {
-          name: 'NonRecoverableError',
-        });
+      type: kind,
+      get node() {
+        return inNode('node', nodeOfOperation);
       },
-      get target(): never {
-        throw Object.assign(new Error('ctx.target is not available in a node-instance operation'), {
-          name: 'NonRecoverableError',
-        });
+      get instance() {
+        return inNode('instance', instance);
+      },
+      get source() {
+        return inRelationship('source', source);
+      },
+      get target() {
+        return inRelationship('target', target);
       },
       deployment: { id: 'dep' },
       blueprint: { id: 'bp' },
@@ -103,10 +170,13 @@ export function fakeContext(
         workdir: join(blueprintDir, '.workdir'),
       },
       operation: {
-        name: 'cloudify.interfaces.lifecycle.create',
+        name:
+          options.relationship === undefined
+            ? 'cloudify.interfaces.lifecycle.create'
+            : 'cloudify.interfaces.relationship_lifecycle.preconfigure',
         retry_number: 0,
         max_retries: 3,
-        relationship: undefined,
+        relationship: options.relationship,
         retry: (message?: string, retryAfter?: number) => {
           fake.retry = { message, retryAfter };
         },
