@@ -600,7 +600,7 @@ export class Engine {
     graph: TaskGraph,
     run: RunState,
     context: { model: DeploymentModel; params: WorkflowParameters; resume: boolean },
-  ): Promise<GraphResult> {
+  ): Promise<Pick<GraphResult, 'status' | 'error'>> {
     if (workflow.kind === 'graph') return runGraph(graph, run);
     const phases: WorkflowContext = {
       model: context.model,
@@ -608,6 +608,7 @@ export class Engine {
       run: async (phase) => {
         const result = await runGraph(phase, run);
         if (result.status !== 'terminated') throw new PhaseFailed(result.status, result.error);
+        return result.results;
       },
       setSystemProperties: async (instanceId, properties) => {
         await run.commit({ instances: [{ id: instanceId, system_properties: properties }] });

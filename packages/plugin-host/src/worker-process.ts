@@ -535,8 +535,8 @@ export class WorkerProcess {
         }
         const { tasks } = message.params;
         forward(async () => {
-          const { status, error } = await work.callbacks.runGraph(tasks);
-          return { status, error };
+          const { status, error, results } = await work.callbacks.runGraph(tasks);
+          return { status, error, ...(results === undefined ? {} : { results }) };
         });
         return;
       }

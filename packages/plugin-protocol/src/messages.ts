@@ -248,6 +248,8 @@ export interface WorkflowGraphResultData {
   readonly status: 'terminated' | 'failed' | 'cancelled';
   /** Why it failed ('' otherwise). */
   readonly error: string;
+  /** What operations returned, by task id (those that returned something). */
+  readonly results?: { readonly [taskId: string]: JsonValue };
 }
 
 /** Every status of {@link WorkflowGraphResultData}. */

@@ -402,6 +402,7 @@ const graphResult: Check<WorkflowGraphResultData> = (value, path) => {
   return {
     status: oneOf(WORKFLOW_GRAPH_STATUSES)(f.status, `${path}.status`),
     error: str(f.error, `${path}.error`),
+    ...(f.results === undefined ? {} : { results: jsonObject(f.results, `${path}.results`) }),
   };
 };
 

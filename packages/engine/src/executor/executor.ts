@@ -240,6 +240,8 @@ export interface WorkflowGraphResult {
   readonly status: 'terminated' | 'failed' | 'cancelled';
   /** Why it failed ('' otherwise). */
   readonly error: string;
+  /** What operations returned, by the workflow's task id (those that returned something). */
+  readonly results?: Readonly<Record<string, JsonValue>>;
 }
 
 /** What a workflow function may ask of the engine while it runs. */

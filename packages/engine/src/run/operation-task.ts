@@ -24,7 +24,11 @@ import { makeEvent, makeLog, retrySuffix } from './events.js';
 
 /** How an operation task ended. */
 export type OperationTaskResult =
-  | { readonly ok: true }
+  | {
+      readonly ok: true;
+      /** What the operation returned (`ctx returns` for scripts), when it returned something. */
+      readonly result: JsonValue | undefined;
+    }
   | {
       readonly ok: false;
       readonly error: OperationError;
@@ -330,7 +334,7 @@ export async function runOperationTask(
         },
         shown,
       );
-      return { ok: true };
+      return { ok: true, result: outcome.status === 'succeeded' ? outcome.result : undefined };
     }
     const error = outcome.error;
     const canRetry =

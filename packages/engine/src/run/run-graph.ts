@@ -6,6 +6,7 @@
  *
  * O(tasks + edges): each task is made ready once, each edge is followed once.
  */
+import type { JsonValue } from '@cairn/errors';
 import type { OperationError } from '../executor/executor.js';
 import type { GraphTask, Subgraph, TaskGraph } from '../graph/task-graph.js';
 import { makeEvent } from './events.js';
@@ -17,6 +18,8 @@ export interface GraphResult {
   readonly status: 'terminated' | 'failed' | 'cancelled';
   /** Why it failed ('' otherwise). */
   readonly error: string;
+  /** What operations returned, by task id (those that returned something other than null). */
+  readonly results: ReadonlyMap<string, JsonValue>;
 }
 
 /** A FIFO queue with O(1) take (Array#shift is O(n), which large graphs would feel). */
@@ -121,6 +124,7 @@ export async function runGraph(graph: TaskGraph, run: RunState): Promise<GraphRe
 
   let running = 0;
   let failure = '';
+  const results = new Map<string, JsonValue>();
   // Tasks of an install subgraph that a successful retry replaced: done without running.
   const skipped = new Set<string>();
   const retries = new Map<string, number>();
@@ -181,6 +185,10 @@ export async function runGraph(graph: TaskGraph, run: RunState): Promise<GraphRe
         return true;
       case 'operation': {
         const result = await runOperationTask(run, task, spec);
+        // None (null) is what a missing result reads as anyway: not kept (big installs).
+        if (result.ok && result.result !== undefined && result.result !== null) {
+          results.set(task.id, result.result);
+        }
         if (result.ok) return true;
         if (spec.ignoreFailure === true) {
           await run.commit({
@@ -318,7 +326,7 @@ export async function runGraph(graph: TaskGraph, run: RunState): Promise<GraphRe
   } finally {
     run.cancelSignal.removeEventListener('abort', onCancel);
   }
-  if (failure !== '') return { status: 'failed', error: failure };
-  if (run.cancelSignal.aborted) return { status: 'cancelled', error: '' };
-  return { status: 'terminated', error: '' };
+  if (failure !== '') return { status: 'failed', error: failure, results };
+  if (run.cancelSignal.aborted) return { status: 'cancelled', error: '', results };
+  return { status: 'terminated', error: '', results };
 }

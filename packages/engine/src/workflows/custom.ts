@@ -4,6 +4,7 @@
  * graphs with a typed API and asks the engine to run them: they run on the same scheduler as
  * the built-in workflows, with the same retries, events, states and resume.
  */
+import type { JsonValue } from '@cairn/errors';
 import type {
   OperationError,
   WorkflowCallbacks,
@@ -57,7 +58,7 @@ function toGraph(
   model: DeploymentModel,
   tasks: readonly WorkflowTaskSpec[],
   name: string,
-): TaskGraph {
+): { graph: TaskGraph; ids: ReadonlyMap<string, string> } {
   const graph = new TaskGraph();
   const sub = graph.subgraph(name);
   const ids = new Map<string, string>();
@@ -114,7 +115,7 @@ function toGraph(
   }
   if (graph.order().length !== graph.size)
     throw new WorkflowError("The workflow's graph has a dependency cycle.");
-  return graph;
+  return { graph, ids };
 }
 
 /** What running a custom workflow needs from the engine. */
@@ -146,12 +147,18 @@ export async function runCustomWorkflow(run: CustomWorkflowRun): Promise<void> {
       log: run.log,
       runGraph: async (tasks) => {
         graphs++;
-        const graph = toGraph(context.model, tasks, `workflow_graph_${graphs}`);
+        const { graph, ids } = toGraph(context.model, tasks, `workflow_graph_${graphs}`);
         const done = context.run(graph);
         running.add(done);
         try {
-          await done;
-          return { status: 'terminated', error: '' };
+          const byGraphTask = await done;
+          // What the operations returned, under the workflow's own task ids.
+          const results: Record<string, JsonValue> = {};
+          for (const [workflowId, graphId] of ids) {
+            const value = byGraphTask.get(graphId);
+            if (value !== undefined) results[workflowId] = value;
+          }
+          return { status: 'terminated', error: '', results };
         } catch (error) {
           if (error instanceof PhaseFailed) return { status: error.status, error: error.error };
           throw error;

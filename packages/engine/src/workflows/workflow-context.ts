@@ -4,6 +4,7 @@
  * Each phase's graph gets its own subgraph names, so task ids stay unique in the execution and
  * a resumed execution finds the tasks of the phases that already ran.
  */
+import type { JsonValue } from '@cairn/errors';
 import type { JsonObject, StoreBatch } from '@cairn/store';
 import type { TaskGraph } from '../graph/task-graph.js';
 import type { DeploymentModel } from '../model/deployment-model.js';
@@ -15,7 +16,8 @@ export interface WorkflowContext {
   readonly model: DeploymentModel;
   readonly params: WorkflowParameters;
   /** Runs a graph to its end; throws {@link PhaseFailed} when it does not succeed. */
-  run(graph: TaskGraph): Promise<void>;
+  /** Runs a graph to its end; resolves to what its operations returned, by task id. */
+  run(graph: TaskGraph): Promise<ReadonlyMap<string, JsonValue>>;
   /** Writes an instance's system properties (heal bookkeeping). */
   setSystemProperties(instanceId: string, properties: JsonObject): Promise<void>;
   /** Sends a workflow event (`workflow_stage`). */
