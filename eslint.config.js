@@ -103,6 +103,16 @@ export default tseslint.config(
     languageOptions: { globals: NODE_GLOBALS },
   },
   {
+    // The examples' small services are copied next to nothing and run with `node file.js`, so
+    // they are CommonJS (no package.json says otherwise there).
+    files: ['examples/**/*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { ...NODE_GLOBALS, require: 'readonly', module: 'writable' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['**/*.test.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',

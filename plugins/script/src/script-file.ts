@@ -69,7 +69,7 @@ function isPython(source: string): boolean {
 
 /** Writes the script of this run into `dir`; resolves to its path. */
 export async function prepareScript(
-  ctx: OperationContext,
+  ctx: Pick<OperationContext, 'downloadResource'>,
   dir: string,
   from: { scriptPath?: string; scriptSource?: string; sslCert?: string },
 ): Promise<string> {
