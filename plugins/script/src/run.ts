@@ -4,12 +4,10 @@
  * its PATH; its output lines become log records as they come; its exit code, or what it asked
  * for through `ctx` (`returns`, `abort_operation`, `retry_operation`), is the outcome.
  */
-import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Json, OperationContext } from './context.js';
 import { inputsAsEnv } from './env.js';
 import { NonRecoverableError, ProcessError } from './errors.js';
@@ -17,20 +15,8 @@ import { OutputLines } from './output-lines.js';
 import { processOptions, type ProcessOptions } from './process-options.js';
 import { ctxView, ScriptState } from './proxy/ctx-view.js';
 import { startCtxProxy, type CtxProxy } from './proxy/server.js';
-import { signalTree } from './process-tree.js';
 import { prepareScript } from './script-file.js';
-
-/** Where the `ctx` command and `ctx-sh` are (`<plugin>/bin`, beside `dist/`). */
-export const BIN_DIR = fileURLToPath(new URL('../bin', import.meta.url));
-
-/** Where the `cloudify` Python package for `.py` scripts is (`<plugin>/python`). */
-export const PYTHON_DIR = fileURLToPath(new URL('../python', import.meta.url));
-
-/** How long a killed script may take to exit before it is killed hard. */
-const KILL_GRACE_MS = 5_000;
-
-/** How long after the script's exit its output pipes may take to close. */
-const DRAIN_AFTER_EXIT_MS = 200;
+import { runScriptProcess, scriptEnvironment, type ProcessLaunch } from './script-process.js';
 
 /** How much of the output a failure reports. */
 const TAIL_LINES = 20;
@@ -116,95 +102,12 @@ function launchFor(script: string, options: ProcessOptions, hasShebang: boolean)
   return { shell, direct };
 }
 
-/** The script's environment. */
-function environment(
-  inputs: Readonly<Record<string, Json>>,
-  options: ProcessOptions,
-  socketUrl: string,
-): NodeJS.ProcessEnv {
-  const base = process.env;
-  const path = base.PATH ?? '/usr/local/bin:/usr/bin:/bin';
-  return {
-    ...base,
-    ...(base.TMPDIR === undefined ? { TMPDIR: tmpdir() } : {}),
-    ...inputsAsEnv(inputs),
-    ...options.env,
-    CTX_SOCKET_URL: socketUrl,
-    // Cairn's `ctx` first, so that the script talks to this operation whatever else is on PATH.
-    PATH: `${BIN_DIR}:${options.env.PATH ?? path}`,
-    PYTHONPATH: [PYTHON_DIR, options.env.PYTHONPATH ?? base.PYTHONPATH]
-      .filter((p) => p !== undefined && p !== '')
-      .join(':'),
-  };
-}
-
-/** Runs the script to its end; resolves to its exit code, or the signal that ended it. */
-function execute(
-  ctx: OperationContext,
-  launch: Launch,
-  options: ProcessOptions,
-  env: NodeJS.ProcessEnv,
-  output: OutputLines,
-): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  return new Promise((resolve) => {
-    // `exec 2>&1` first: one stream, in the order the script wrote it.
-    const shellCommand = options.stderrToStdout ? `exec 2>&1\n${launch.shell}` : launch.shell;
-    const [file, args] =
-      launch.direct === undefined
-        ? ['/bin/sh', ['-c', shellCommand]]
-        : [launch.direct.file, launch.direct.args];
-    const child = spawn(file, args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let ended = false;
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    // After the end, what a background process of the script still prints is read and dropped
-    // (closing the pipe could kill it with SIGPIPE).
-    child.stdout.on('data', (chunk: string) => {
-      if (!ended) output.push('stdout', chunk);
-    });
-    child.stderr.on('data', (chunk: string) => {
-      if (!ended) output.push('stderr', chunk);
-    });
-    const timers: ReturnType<typeof setTimeout>[] = [];
-    const onAbort = (): void => {
-      if (child.pid === undefined) return;
-      signalTree(child.pid, 'SIGTERM');
-      const pid = child.pid;
-      timers.push(
-        setTimeout(() => {
-          signalTree(pid, 'SIGKILL');
-        }, KILL_GRACE_MS).unref(),
-      );
-    };
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
-    const finish = (result: { code: number | null; signal: NodeJS.Signals | null }): void => {
-      if (ended) return;
-      ended = true;
-      ctx.signal.removeEventListener('abort', onAbort);
-      for (const timer of timers) clearTimeout(timer);
-      output.flush();
-      resolve(result);
-    };
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      // What a shell would have said, as the shell would have failed (127: not found, 126: not
-      // executable): a recoverable failure with the reason in the output.
-      const code = error.code === 'EACCES' ? 126 : 127;
-      output.push('stderr', `cannot start ${file}: ${error.code ?? error.message}\n`);
-      finish({ code, signal: null });
-    });
-    // The end is the shell's exit, plus what its pipes still hold: a background process that
-    // keeps them open (`server &`) must not hold the operation up.
-    child.on('exit', (code, signal) => {
-      timers.push(
-        setTimeout(() => {
-          finish({ code, signal });
-        }, DRAIN_AFTER_EXIT_MS),
-      );
-    });
-    child.on('close', (code, signal) => {
-      finish({ code, signal });
-    });
-  });
+/** Starts the script: directly, or through `sh -c` when the shell has something to do. */
+function processLaunch(launch: Launch, options: ProcessOptions): ProcessLaunch {
+  if (launch.direct !== undefined) return { ...launch.direct, cwd: options.cwd };
+  // `exec 2>&1` first: one stream, in the order the script wrote it.
+  const command = options.stderrToStdout ? `exec 2>&1\n${launch.shell}` : launch.shell;
+  return { file: '/bin/sh', args: ['-c', command], cwd: options.cwd };
 }
 
 /** The operation: `script_path` or `script_source`, `process` options, other inputs exported. */
@@ -251,11 +154,10 @@ export async function run(
     const output = new OutputLines(ctx.logger, options, TAIL_LINES);
     const shown = scriptPath ?? 'script_source';
     ctx.logger.debug(`Running ${shown}: ${command}`);
-    const { code, signal } = await execute(
-      ctx,
-      launch,
-      options,
-      environment(inputs, options, proxy?.url ?? ''),
+    const { code, signal } = await runScriptProcess(
+      processLaunch(launch, options),
+      scriptEnvironment(proxy?.url ?? '', { ...inputsAsEnv(inputs), ...options.env }),
+      ctx.signal,
       output,
     );
     const ending = state.ending;

@@ -3,7 +3,6 @@
  * (`download_resource`, `runtime_properties`, `host_ip`, …), plus what the script runner adds:
  * `returns`, `abort_operation` and `retry_operation`.
  */
-import { format } from 'node:util';
 import type {
   JsonObject,
   CtxEndpoint,
@@ -21,6 +20,7 @@ import {
   StopOperation,
   type PyValue,
 } from './python-object.js';
+import { loggerView, text } from './shared-views.js';
 
 /** How the script asked its operation to end, besides its exit code. */
 export type ScriptEnding =
@@ -51,11 +51,6 @@ export class ScriptState {
 }
 
 const READ_ONLY_PROPERTIES = 'Cannot override read only properties';
-
-function text(value: Json | undefined, fallback: string): string {
-  if (value === undefined || value === null) return fallback;
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
 
 function resourcePath(value: Json | undefined): string {
   if (typeof value !== 'string') throw new PyError('TypeError', 'resource_path must be a string');
@@ -185,36 +180,6 @@ function guarded(read: () => PyValue): () => PyValue {
   };
 }
 
-function loggerView(ctx: OperationContext): PyObject {
-  const method = (name: string, write: (message: string) => void): PyCallable =>
-    new PyCallable(name, ['msg', '*args'], 1, (...args: Json[]) => {
-      const [message, ...rest] = args.filter((a) => a !== undefined);
-      write(rest.length > 0 ? format(text(message, 'None'), ...rest) : text(message, 'None'));
-      return null;
-    });
-  const log = ctx.logger;
-  return new PyObject('CloudifyPluginLoggingAdapter', {
-    debug: method('debug', (m) => {
-      log.debug(m);
-    }),
-    info: method('info', (m) => {
-      log.info(m);
-    }),
-    warning: method('warning', (m) => {
-      log.warning(m);
-    }),
-    warn: method('warn', (m) => {
-      log.warning(m);
-    }),
-    error: method('error', (m) => {
-      log.error(m);
-    }),
-    critical: method('critical', (m) => {
-      log.error(m);
-    }),
-  });
-}
-
 /**
  * The ctx of one script run. `inputs` are the operation's inputs, which Cairn's Python package
  * reads as `_cairn_inputs` (Cloudify's `ctx_parameters`).
@@ -263,7 +228,7 @@ export function ctxView(
         return null;
       }),
     }),
-    logger: loggerView(ctx),
+    logger: loggerView(ctx.logger, 'CloudifyPluginLoggingAdapter'),
     get_resource: new PyCallable('get_resource', ['resource_path'], 1, (path) =>
       ctx.getResource(resourcePath(path)),
     ),

@@ -8,7 +8,6 @@
  * polls it (`_cairn_wait`), so no HTTP call outlasts the proxy's or the client's timeouts
  * however long the graph takes. Everything Python-only is prefixed `_cairn_`.
  */
-import { format } from 'node:util';
 import type {
   Json,
   JsonObject,
@@ -19,6 +18,7 @@ import type {
   WorkflowContext,
 } from '../context.js';
 import { PyCallable, PyError, PyObject, type PyValue } from './python-object.js';
+import { loggerView, text } from './shared-views.js';
 
 /** The longest a `_cairn_wait` call holds its answer (below the Python client's 30 s timeout). */
 const MAX_WAIT_SECONDS = 20;
@@ -44,11 +44,6 @@ function errorParts(error: unknown): { name: string; message: string } {
   return error instanceof Error
     ? { name: error.name, message: error.message }
     : { name: 'Error', message: String(error) };
-}
-
-function text(value: Json | undefined, fallback: string): string {
-  if (value === undefined || value === null) return fallback;
-  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 function requiredString(value: Json | undefined, what: string): string {
@@ -211,36 +206,6 @@ function instanceData(instance: WfNodeInstance): JsonObject {
   };
 }
 
-function loggerView(ctx: WorkflowContext): PyObject {
-  const method = (name: string, write: (message: string) => void): PyCallable =>
-    new PyCallable(name, ['msg', '*args'], 1, (...args: Json[]) => {
-      const [message, ...rest] = args.filter((a) => a !== undefined);
-      write(rest.length > 0 ? format(text(message, 'None'), ...rest) : text(message, 'None'));
-      return null;
-    });
-  const log = ctx.logger;
-  return new PyObject('CloudifyWorkflowLoggingAdapter', {
-    debug: method('debug', (m) => {
-      log.debug(m);
-    }),
-    info: method('info', (m) => {
-      log.info(m);
-    }),
-    warning: method('warning', (m) => {
-      log.warning(m);
-    }),
-    warn: method('warn', (m) => {
-      log.warning(m);
-    }),
-    error: method('error', (m) => {
-      log.error(m);
-    }),
-    critical: method('critical', (m) => {
-      log.error(m);
-    }),
-  });
-}
-
 /** `_cairn_task`'s optional arguments, checked. */
 function taskOptions(
   kwargs: Json | undefined,
@@ -304,7 +269,7 @@ export function workflowView(
     workflow_id: ctx.workflowId,
     tenant_name: ctx.tenantName,
     resume: ctx.resume,
-    logger: loggerView(ctx),
+    logger: loggerView(ctx.logger, 'CloudifyWorkflowLoggingAdapter'),
     send_event: new PyCallable('send_event', ['message'], 1, async (message) => {
       await ctx.sendEvent(text(message, 'None'));
       return null;
