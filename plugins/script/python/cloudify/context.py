@@ -390,27 +390,77 @@ class PluginContext(str):
         return workdir
 
 
-class CloudifyContext(object):
-    """The operation's ctx (``from cloudify import ctx``)."""
+class CommonContext(object):
+    """What the operation ctx and the workflow ctx share: values read once through the proxy,
+    ``deployment`` and ``blueprint``, the execution's ids, the tenant's name, the logger and
+    ``download_resource``."""
 
     def __init__(self):
         self._values = {}
+        self._logger = None
+        self._deployment = None
+        self._blueprint = None
+
+    def _get(self, name):
+        if name not in self._values:
+            self._values[name] = _proxy.call(name)
+        return self._values[name]
+
+    @property
+    def deployment(self):
+        if self._deployment is None:
+            self._deployment = EntityContext('deployment')
+        return self._deployment
+
+    @property
+    def blueprint(self):
+        if self._blueprint is None:
+            self._blueprint = EntityContext('blueprint')
+        return self._blueprint
+
+    @property
+    def execution_id(self):
+        return self._get('execution_id')
+
+    @property
+    def workflow_id(self):
+        return self._get('workflow_id')
+
+    @property
+    def tenant_name(self):
+        return self._get('tenant_name')
+
+    @property
+    def logger(self):
+        """A ``logging.Logger`` writing to the operation's or the execution's log."""
+        if self._logger is None:
+            _proxy.socket_url()  # no proxy: say so now, not at the first record
+            from cloudify._logger import create_logger
+
+            self._logger = create_logger('ctx')
+        return self._logger
+
+    def download_resource(self, resource_path, target_path=None):
+        """Copies a blueprint resource to ``target_path`` (else a temporary file); its path."""
+        return _proxy.call('download_resource', {
+            'resource_path': resource_path,
+            'target_path': target_path,
+        })
+
+
+class CloudifyContext(CommonContext):
+    """The operation's ctx (``from cloudify import ctx``)."""
+
+    def __init__(self):
+        super().__init__()
         self._node = None
         self._instance = None
         self._source = None
         self._target = None
         self._operation = None
         self._plugin = None
-        self._logger = None
-        self._deployment = None
-        self._blueprint = None
         #: 'abort' or 'retry' once the script asked for it (what the exception hook reads).
         self._ending = None
-
-    def _get(self, name):
-        if name not in self._values:
-            self._values[name] = _proxy.call(name)
-        return self._values[name]
 
     def _get_current_object(self):
         """This ctx (Cloudify's ctx is a proxy object that plugins sometimes unwrap)."""
@@ -460,30 +510,6 @@ class CloudifyContext(object):
         return self._target
 
     @property
-    def deployment(self):
-        if self._deployment is None:
-            self._deployment = EntityContext('deployment')
-        return self._deployment
-
-    @property
-    def blueprint(self):
-        if self._blueprint is None:
-            self._blueprint = EntityContext('blueprint')
-        return self._blueprint
-
-    @property
-    def execution_id(self):
-        return self._get('execution_id')
-
-    @property
-    def workflow_id(self):
-        return self._get('workflow_id')
-
-    @property
-    def tenant_name(self):
-        return self._get('tenant_name')
-
-    @property
     def tenant(self):
         """The tenant as a dict (Cloudify reads more of it from its REST service)."""
         return {'name': self.tenant_name}
@@ -508,16 +534,6 @@ class CloudifyContext(object):
             self._plugin = PluginContext(_proxy.call('plugin', 'name') or '')
         return self._plugin
 
-    @property
-    def logger(self):
-        """A ``logging.Logger`` writing to the operation's log."""
-        if self._logger is None:
-            _proxy.socket_url()  # no proxy: say so now, not at the first record
-            from cloudify._logger import create_logger
-
-            self._logger = create_logger('ctx')
-        return self._logger
-
     def get_resource(self, resource_path):
         """A blueprint resource's content."""
         return _proxy.call('get_resource', {'resource_path': resource_path})
@@ -528,13 +544,6 @@ class CloudifyContext(object):
         return _proxy.call('get_resource_and_render', {
             'resource_path': resource_path,
             'template_variables': template_variables,
-        })
-
-    def download_resource(self, resource_path, target_path=None):
-        """Copies a blueprint resource to ``target_path`` (else a temporary file); its path."""
-        return _proxy.call('download_resource', {
-            'resource_path': resource_path,
-            'target_path': target_path,
         })
 
     def download_resource_and_render(self, resource_path, target_path=None,

@@ -9,7 +9,7 @@ which holds them; outside graph mode each starts when made, in graph mode it wai
 from __future__ import annotations
 
 from cloudify import _proxy
-from cloudify.context import EntityContext, ImmutableProperties
+from cloudify.context import CommonContext, ImmutableProperties
 from cloudify.workflows.tasks import NOPLocalWorkflowTask, WorkflowTask, _Run
 from cloudify.workflows.tasks_graph import TaskDependencyGraph
 
@@ -171,23 +171,15 @@ class CloudifyWorkflowNode(object):
         return '<CloudifyWorkflowNode {0}>'.format(self.id)
 
 
-class CloudifyWorkflowContext(object):
+class CloudifyWorkflowContext(CommonContext):
     """The workflow's ctx (``from cloudify.workflows import ctx``)."""
 
     def __init__(self):
-        self._values = {}
+        super().__init__()
         self._nodes = None
         self._instances = None
         self._graph = None
         self._graph_mode = False
-        self._logger = None
-        self._deployment = None
-        self._blueprint = None
-
-    def _get(self, name):
-        if name not in self._values:
-            self._values[name] = _proxy.call(name)
-        return self._values[name]
 
     # ---- the deployment -------------------------------------------------------------------
 
@@ -237,42 +229,9 @@ class CloudifyWorkflowContext(object):
         self._adopt(_proxy.call('_cairn_refresh') or [])
 
     @property
-    def deployment(self):
-        if self._deployment is None:
-            self._deployment = EntityContext('deployment')
-        return self._deployment
-
-    @property
-    def blueprint(self):
-        if self._blueprint is None:
-            self._blueprint = EntityContext('blueprint')
-        return self._blueprint
-
-    @property
-    def execution_id(self):
-        return self._get('execution_id')
-
-    @property
-    def workflow_id(self):
-        return self._get('workflow_id')
-
-    @property
-    def tenant_name(self):
-        return self._get('tenant_name')
-
-    @property
     def resume(self):
         """Whether the execution is being resumed."""
         return self._get('resume')
-
-    @property
-    def logger(self):
-        """A ``logging.Logger`` writing to the execution's log."""
-        if self._logger is None:
-            from cloudify._logger import create_logger
-
-            self._logger = create_logger('ctx')
-        return self._logger
 
     def send_event(self, event, event_type='workflow_stage', args=None, additional_context=None):
         """Sends a ``workflow_stage`` event now; returns a task that is already done.
@@ -281,13 +240,6 @@ class CloudifyWorkflowContext(object):
         graph in graph mode); Cairn always sends it at once."""
         _proxy.call('send_event', {'message': str(event)})
         return NOPLocalWorkflowTask(str(event))
-
-    def download_resource(self, resource_path, target_path=None):
-        """Copies a blueprint resource to ``target_path`` (else a temporary file); its path."""
-        return _proxy.call('download_resource', {
-            'resource_path': resource_path,
-            'target_path': target_path,
-        })
 
     # ---- tasks and graphs -----------------------------------------------------------------
 
