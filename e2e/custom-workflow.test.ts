@@ -7,11 +7,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseBlueprint } from '@cairn/dsl';
-import { createNodeHost, fileUrl } from '@cairn/dsl/node';
 import { createEngine, type Engine } from '@cairn/engine';
 import { createLocalExecutor, type LocalExecutor } from '@cairn/plugin-host';
 import { createSqliteStore, type Store } from '@cairn/store';
+import { deployBlueprint } from './helpers/deploy.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const FIXTURE = join(here, 'fixtures', 'custom-workflow');
@@ -33,18 +32,7 @@ beforeEach(async () => {
       plugin.name === 'wf' ? { entry: join(FIXTURE, 'plugins', 'wf', 'index.js') } : undefined,
   });
   engine = createEngine({ store, executor, workdir: join(dir, 'work') });
-  const parsed = await parseBlueprint(fileUrl(join(FIXTURE, 'blueprint.yaml')), {
-    host: createNodeHost({ offline: true }),
-  });
-  if (parsed.plan === undefined) throw new Error(JSON.stringify(parsed.diagnostics));
-  await engine.putBlueprint({
-    id: 'bp',
-    plan: parsed.plan as unknown as Record<string, never>,
-    main_file_name: 'blueprint.yaml',
-    resources_path: FIXTURE,
-    description: null,
-  });
-  await engine.createDeployment({ id: 'dep', blueprintId: 'bp' });
+  await deployBlueprint(engine, join(FIXTURE, 'blueprint.yaml'));
   expect((await engine.execute({ deploymentId: 'dep', workflowId: 'install' })).status).toBe(
     'terminated',
   );

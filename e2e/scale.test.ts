@@ -10,11 +10,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseBlueprint } from '@cairn/dsl';
-import { createNodeHost, fileUrl } from '@cairn/dsl/node';
 import { createEngine, type Engine, type Executor } from '@cairn/engine';
 import { createLocalExecutor } from '@cairn/plugin-host';
 import { createSqliteStore, type NodeInstanceRecord, type Store } from '@cairn/store';
+import { deployBlueprint } from './helpers/deploy.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BLUEPRINT = join(here, '..', '..', 'shared', 'spec', 'traces', '08-scale', 'blueprint.yaml');
@@ -44,18 +43,7 @@ beforeEach(async () => {
     resolvePlugin: (plugin) => (plugin.name === 'trace' ? { entry: PLUGIN } : undefined),
   });
   engine = createEngine({ store, executor, workdir: join(dir, 'work') });
-  const parsed = await parseBlueprint(fileUrl(BLUEPRINT), {
-    host: createNodeHost({ offline: true }),
-  });
-  if (parsed.plan === undefined) throw new Error('the 08-scale blueprint does not parse');
-  await engine.putBlueprint({
-    id: 'bp',
-    plan: parsed.plan as unknown as Record<string, never>,
-    main_file_name: 'blueprint.yaml',
-    resources_path: dirname(BLUEPRINT),
-    description: null,
-  });
-  await engine.createDeployment({ id: 'dep', blueprintId: 'bp' });
+  await deployBlueprint(engine, BLUEPRINT);
   const install = await engine.execute({ deploymentId: 'dep', workflowId: 'install' });
   expect(install.status).toBe('terminated');
 });

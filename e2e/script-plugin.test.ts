@@ -2,15 +2,14 @@
  * The built-in script plugin driven by the engine: blueprints whose operations are scripts, run
  * in real worker processes, with the real ctx proxy and `ctx` command.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseBlueprint } from '@cairn/dsl';
-import { createNodeHost, fileUrl } from '@cairn/dsl/node';
 import { createEngine, type Engine } from '@cairn/engine';
 import { createLocalExecutor, type LocalExecutor } from '@cairn/plugin-host';
 import { createSqliteStore, type NodeInstanceRecord, type Store } from '@cairn/store';
+import { deployBlueprint, writeFolder } from './helpers/deploy.js';
 import { ROOT } from './helpers/cli.js';
 
 const SCRIPT_PLUGIN = join(ROOT, 'plugins', 'script', 'dist', 'index.js');
@@ -38,24 +37,8 @@ afterEach(async () => {
 /** Writes a blueprint folder (`blueprint.yaml` and scripts), stores it and creates `dep`. */
 async function deploy(files: Record<string, string>): Promise<void> {
   const root = join(dir, 'bp');
-  for (const [name, text] of Object.entries(files)) {
-    const file = join(root, name);
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, text);
-    if (name.endsWith('.sh')) chmodSync(file, 0o755);
-  }
-  const parsed = await parseBlueprint(fileUrl(join(root, 'blueprint.yaml')), {
-    host: createNodeHost({ offline: true }),
-  });
-  if (parsed.plan === undefined) throw new Error(JSON.stringify(parsed.diagnostics));
-  await engine.putBlueprint({
-    id: 'bp',
-    plan: parsed.plan as unknown as Record<string, never>,
-    main_file_name: 'blueprint.yaml',
-    resources_path: root,
-    description: null,
-  });
-  await engine.createDeployment({ id: 'dep', blueprintId: 'bp' });
+  writeFolder(root, files);
+  await deployBlueprint(engine, join(root, 'blueprint.yaml'));
 }
 
 async function instances(nodeId?: string): Promise<NodeInstanceRecord[]> {

@@ -4,15 +4,14 @@
  * with Cairn's `cloudify.workflows` (ctx, parameters, tasks, graphs), and the graphs it builds
  * run on the engine's scheduler, with script operations in their own workers.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseBlueprint } from '@cairn/dsl';
-import { createNodeHost, fileUrl } from '@cairn/dsl/node';
 import { createEngine, type Engine } from '@cairn/engine';
 import { createLocalExecutor, type LocalExecutor } from '@cairn/plugin-host';
 import { createSqliteStore, type NodeInstanceRecord, type Store } from '@cairn/store';
+import { deployBlueprint, writeFolder } from './helpers/deploy.js';
 import { ROOT } from './helpers/cli.js';
 
 const SCRIPT_PLUGIN = join(ROOT, 'plugins', 'script', 'dist', 'index.js');
@@ -182,23 +181,8 @@ echo "link $(ctx source instance id) $(ctx target instance id)" >> "${log}"
     'scripts/fragile.py': FRAGILE,
     'scripts/crash.py': CRASH,
   };
-  for (const [name, text] of Object.entries(files)) {
-    const file = join(root, name);
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, text, { mode: 0o755 });
-  }
-  const parsed = await parseBlueprint(fileUrl(join(root, 'blueprint.yaml')), {
-    host: createNodeHost({ offline: true }),
-  });
-  if (parsed.plan === undefined) throw new Error(JSON.stringify(parsed.diagnostics));
-  await engine.putBlueprint({
-    id: 'bp',
-    plan: parsed.plan as unknown as Record<string, never>,
-    main_file_name: 'blueprint.yaml',
-    resources_path: root,
-    description: null,
-  });
-  await engine.createDeployment({ id: 'dep', blueprintId: 'bp' });
+  writeFolder(root, files);
+  await deployBlueprint(engine, join(root, 'blueprint.yaml'));
   const install = await engine.execute({ deploymentId: 'dep', workflowId: 'install' });
   expect(install.status, install.error).toBe('terminated');
   writeFileSync(log, '');
