@@ -25,12 +25,13 @@ import { fileURLToPath } from 'node:url';
 import { parseBlueprint } from '@cairn/dsl';
 import { createNodeHost, fileUrl } from '@cairn/dsl/node';
 import { createEngine } from '@cairn/engine';
-import { createLocalExecutor } from '@cairn/plugin-host';
+import { createLocalExecutor, pluginAt } from '@cairn/plugin-host';
 import { createSqliteStore } from '@cairn/store';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PLUGIN = join(here, 'fixtures', 'noop-plugin', 'index.js');
-const SCRIPT_PLUGIN = join(here, '..', 'plugins', 'script', 'dist', 'index.js');
+/** The built-in script plugin, as the CLI finds it (its package.json declares how it runs). */
+const SCRIPT_PLUGIN = pluginAt(join(here, '..', 'plugins', 'script'));
 
 const options = JSON.parse(process.argv[2] ?? '{}');
 const { mode = 'full', blueprint, dir, parallelism = 50, installs = 1 } = options;
@@ -110,7 +111,7 @@ try {
       plugin.name === 'bench'
         ? { entry: PLUGIN }
         : plugin.name === 'script'
-          ? { entry: SCRIPT_PLUGIN }
+          ? SCRIPT_PLUGIN
           : undefined,
     // The engine runs `parallelism` operations at once; the pool must be able to as well.
     maxWorkersPerPlugin: parallelism,

@@ -9,10 +9,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '@cairn/engine';
 import { createLocalExecutor, type LocalExecutor } from '@cairn/plugin-host';
 import { createSqliteStore, type NodeInstanceRecord, type Store } from '@cairn/store';
-import { deployBlueprint, writeFolder } from './helpers/deploy.js';
-import { ROOT } from './helpers/cli.js';
+import { deployBlueprint, scriptPlugin, writeFolder } from './helpers/deploy.js';
 
-const SCRIPT_PLUGIN = join(ROOT, 'plugins', 'script', 'dist', 'index.js');
+const SCRIPT_PLUGIN = scriptPlugin();
 
 let dir: string;
 let store: Store;
@@ -23,7 +22,7 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'cairn-script-e2e-'));
   store = createSqliteStore({ path: join(dir, 'cairn.db') });
   executor = createLocalExecutor({
-    resolvePlugin: (plugin) => (plugin.name === 'script' ? { entry: SCRIPT_PLUGIN } : undefined),
+    resolvePlugin: (plugin) => (plugin.name === 'script' ? SCRIPT_PLUGIN : undefined),
   });
   engine = createEngine({ store, executor, workdir: join(dir, 'work') });
 });

@@ -7,6 +7,15 @@ import { dirname, join } from 'node:path';
 import { parseBlueprint } from '@cairn/dsl';
 import { createNodeHost, fileUrl } from '@cairn/dsl/node';
 import type { Engine } from '@cairn/engine';
+import { pluginAt, type ResolvedPlugin } from '@cairn/plugin-host';
+import { ROOT } from './cli.js';
+
+/** The built-in script plugin as the CLI finds it, with what its package.json declares. */
+export function scriptPlugin(): ResolvedPlugin {
+  const found = pluginAt(join(ROOT, 'plugins', 'script'));
+  if (found === undefined) throw new Error('the script plugin is not built (run tsc -b)');
+  return found;
+}
 
 /** Writes a blueprint folder: path in the folder → text. Every file is executable (scripts). */
 export function writeFolder(root: string, files: Readonly<Record<string, string>>): void {

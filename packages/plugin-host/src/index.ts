@@ -16,6 +16,7 @@ export {
   type LocalExecutorOptions,
   type ResolvedPlugin,
 } from './local-executor.js';
+export { pluginAt, PluginPackageError } from './plugin-folder.js';
 export { HOST_FAILURE_RECOVERABLE, HOST_FAILURE_TYPES, type HostFailureType } from './failures.js';
 export {
   NonRecoverableError,

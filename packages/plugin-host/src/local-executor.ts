@@ -26,6 +26,15 @@ import type { WorkerSettings } from './worker-process.js';
 export interface ResolvedPlugin {
   /** Absolute path of the plugin's ESM entry module; operation functions are found in its exports. */
   readonly entry: string;
+  /**
+   * How many operations (or workflow functions) one worker of this plugin may run at once
+   * (default 1). Only for a plugin whose operations keep apart by themselves: they do not change
+   * `process.env`, the working folder or other process-wide state, print through `ctx.logger`
+   * rather than stdout, and stop when `ctx.signal` aborts (a timeout or a cancel then ends one
+   * operation, not the worker). A plugin declares it in its package.json as
+   * `"cairn": {"concurrentOperations": N}` (see {@link pluginAt}).
+   */
+  readonly concurrentOperations?: number;
 }
 
 /**
@@ -43,8 +52,9 @@ export interface LocalExecutorOptions {
   resolvePlugin(plugin: OperationPlugin): ResolvedPlugin | undefined;
   /**
    * Most worker processes per plugin entry (default 50, the engine's default parallelism). A
-   * worker runs one operation at a time, so this should be at least the parallelism the engine
-   * runs executions with: the CLI passes its `--parallelism`.
+   * worker runs one operation at a time (unless its plugin declares `concurrentOperations`), so
+   * this should be at least the parallelism the engine runs executions with: the CLI passes its
+   * `--parallelism`.
    */
   maxWorkersPerPlugin?: number;
   /**
@@ -158,7 +168,8 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
     const entry = resolvePath(resolved.entry);
     let pool = pools[job].get(entry);
     if (pool === undefined) {
-      pool = new WorkerPool(entry, settings, limits);
+      const concurrency = Math.max(1, Math.floor(resolved.concurrentOperations ?? 1));
+      pool = new WorkerPool(entry, settings, limits, concurrency);
       pools[job].set(entry, pool);
     }
     return pool;

@@ -1,7 +1,8 @@
 /**
  * The workers of one plugin entry module: at most `maxWorkers` processes, reused across
- * operations, recycled after `maxUses`, replaced when they die. Operations wait in a FIFO queue
- * when every worker is busy.
+ * operations, recycled after `maxUses`, replaced when they die. A worker runs one operation at a
+ * time, or up to `concurrency` at once for a plugin that declared that safe (ADR 0010).
+ * Operations wait in a FIFO queue when every worker is full.
  *
  * Workers start lazily. Starting one costs as much CPU as hundreds of short operations, so
  * another is started only when it would pay off: when the waiting jobs would keep the workers
@@ -74,8 +75,6 @@ export class WorkerPool {
   /** Every process not yet exited, including retiring ones (what `close` waits for). */
   private readonly alive = new Set<WorkerProcess>();
   private readonly queue: Job[] = [];
-  /** Workers that became idle, most recent last (a taken one is checked to be idle still). */
-  private readonly idle: WorkerProcess[] = [];
   private starting = 0;
   /** Moving averages: how long a job runs (undefined until one has finished), a start takes. */
   private jobMs: number | undefined;
@@ -86,10 +85,14 @@ export class WorkerPool {
   private backlog: { since: number; loop: EventLoopUtilization } | undefined;
   private closed = false;
 
+  /**
+   * @param concurrency Runs one worker of this plugin may have at once (1: one at a time).
+   */
   constructor(
     private readonly entry: string,
     private readonly settings: WorkerSettings,
     private readonly limits: PoolLimits,
+    private readonly concurrency = 1,
   ) {}
 
   /** Runs an operation on a worker of this pool; resolves to its outcome, never rejects. */
@@ -183,34 +186,49 @@ export class WorkerPool {
       job.fail(hostFailure('CancelledError', `the ${job.what} was cancelled before it started`));
       return;
     }
-    job.worker.cancel();
+    job.worker.cancel(job.id);
   }
 
-  /** Hands queued jobs to idle workers, then starts workers if the rest waited long enough. */
+  /** Hands queued jobs to workers with room, then starts workers if the rest waited long enough. */
   private pump(): void {
     while (this.queue.length > 0 && !this.closed) {
-      const idle = this.takeIdle();
-      if (idle === undefined) break;
+      const worker = this.withRoom();
+      if (worker === undefined) break;
       const job = this.queue.shift();
-      if (job !== undefined) this.dispatch(idle, job);
+      if (job !== undefined) this.dispatch(worker, job);
     }
     if (this.queue.length === 0) this.backlog = undefined;
     else this.backlog ??= { since: performance.now(), loop: performance.eventLoopUtilization() };
     this.grow();
   }
 
-  private takeIdle(): WorkerProcess | undefined {
-    for (let worker = this.idle.pop(); worker !== undefined; worker = this.idle.pop()) {
-      if (worker.state === 'idle' && this.workers.has(worker)) return worker;
+  /**
+   * A worker that takes another run: the fullest that has room, so that concurrent runs gather
+   * on few processes (each costs a start and its own warm-up) and the rest stay idle.
+   */
+  private withRoom(): WorkerProcess | undefined {
+    let best: WorkerProcess | undefined;
+    for (const worker of this.workers) {
+      if (worker.freeSlots === 0 || worker.begun >= this.limits.maxUses) continue;
+      if (best === undefined || worker.load > best.load) best = worker;
     }
-    return undefined;
+    return best;
+  }
+
+  /** Runs the workers there are, and those starting, can have at once. */
+  private capacity(): number {
+    let total = this.starting * this.concurrency;
+    for (const worker of this.workers) {
+      if (worker.state === 'idle' || worker.state === 'busy') total += worker.capacity;
+    }
+    return total;
   }
 
   private grow(): void {
     while (
       !this.closed &&
       // Every waiting job already has a worker on its way.
-      this.queue.length > this.starting &&
+      this.queue.length > this.starting * this.concurrency &&
       this.workers.size < this.limits.maxWorkers &&
       this.starting < this.limits.maxStarting
     ) {
@@ -235,12 +253,12 @@ export class WorkerPool {
   private worthStarting(): boolean {
     const now = performance.now();
     if (this.jobMs === undefined) {
-      const head = this.queue[this.starting];
+      const head = this.queue[this.starting * this.concurrency];
       return head !== undefined && now - head.queuedAt >= this.limits.spawnDelayMs;
     }
-    const waiting = this.queue.length - this.starting;
+    const waiting = this.queue.length - this.starting * this.concurrency;
     if (this.jobMs >= this.startMs) return true;
-    if ((waiting * this.jobMs) / this.workers.size > this.startMs) return true;
+    if ((waiting * this.jobMs) / Math.max(1, this.capacity()) > this.startMs) return true;
     const backlog = this.backlog;
     if (backlog === undefined || now - backlog.since < this.startMs) return false;
     const busy = performance.eventLoopUtilization(backlog.loop).utilization;
@@ -250,7 +268,7 @@ export class WorkerPool {
   }
 
   private spawn(): void {
-    const worker = new WorkerProcess(this.entry, this.settings, (gone) => {
+    const worker = new WorkerProcess(this.entry, this.settings, this.concurrency, (gone) => {
       this.workers.delete(gone);
       this.alive.delete(gone);
       // A worker that never started is handled by its start failure below.
@@ -264,7 +282,6 @@ export class WorkerPool {
       this.starting -= 1;
       if (failure === undefined) {
         this.startMs = average(this.startMs, performance.now() - spawnedAt);
-        this.idle.push(worker);
         this.pump();
         return;
       }
@@ -281,15 +298,13 @@ export class WorkerPool {
     job.startedAt = performance.now();
     void job.execute(worker).then(() => {
       this.jobMs = average(this.jobMs, performance.now() - job.startedAt);
-      if (worker.state === 'idle' && worker.uses >= this.limits.maxUses) {
+      if (worker.state === 'idle' && worker.begun >= this.limits.maxUses) {
         this.workers.delete(worker);
         void worker.shutdown();
-      } else if (worker.state === 'idle') {
-        this.idle.push(worker);
       }
       this.pump();
     });
     // Aborted between queueing and now: the listener ran while there was no worker.
-    if (job.signal?.aborted === true) worker.cancel();
+    if (job.signal?.aborted === true) worker.cancel(job.id);
   }
 }

@@ -1,8 +1,9 @@
 /**
  * The host's handle on one worker process: spawns it in its own process group, does the
- * handshake, runs one operation or workflow function at a time on it, turns its output into log
- * records, and turns every way it can fail into a named failed outcome. Nothing here throws at
- * the caller or rejects a promise: the pool only ever sees outcomes.
+ * handshake, runs operations and workflow functions on it (one at a time, or as many at once as
+ * the plugin declared safe and the worker supports), turns its output into log records, and
+ * turns every way it can fail into a named failed outcome. Nothing here throws at the caller or
+ * rejects a promise: the pool only ever sees outcomes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Duplex } from 'node:stream';
@@ -69,7 +70,8 @@ type Work =
       done?: WorkflowRunOutcome;
     };
 
-interface CurrentOperation {
+/** A run (operation or workflow function) in progress on the worker. */
+interface Run {
   readonly id: string;
   readonly work: Work;
   readonly timers: ReturnType<typeof setTimeout>[];
@@ -121,8 +123,10 @@ export class WorkerProcess {
   get state(): WorkerState {
     return this.currentState;
   }
-  /** How many operations it has finished. */
+  /** How many runs it has finished. */
   uses = 0;
+  /** How many runs it has been given (finished or not). */
+  begun = 0;
   /** Resolves once the process has exited and every pending operation is settled. */
   readonly exited: Promise<void>;
 
@@ -131,7 +135,11 @@ export class WorkerProcess {
   private readonly channel: Duplex | undefined;
   private readonly tail: TailBuffer;
   private readonly outputs: Record<Stream, OutputSplitter>;
-  private current: CurrentOperation | undefined;
+  private readonly runs = new Map<string, Run>();
+  /** Runs at once, at most: the plugin's wish once the worker has said it can (`concurrent`). */
+  private maxConcurrent = 1;
+  /** Set once the host has decided to end the process: it takes no more runs. */
+  private doomed = false;
   private outOfMemory = false;
   private exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   private startFailure: OperationError | undefined;
@@ -145,9 +153,14 @@ export class WorkerProcess {
   /** The optional protocol parts the worker announced in `hello`. */
   private features: ReadonlySet<string> = new Set();
 
+  /**
+   * @param concurrency How many runs the plugin lets one of its workers have at once; honoured
+   *   only if the worker announces the `concurrent` feature.
+   */
   constructor(
     private readonly entry: string,
     private readonly settings: WorkerSettings,
+    private readonly concurrency: number,
     private readonly onExit: (worker: WorkerProcess) => void,
   ) {
     this.exited = new Promise((resolve) => {
@@ -189,35 +202,43 @@ export class WorkerProcess {
     return this.child.pid;
   }
 
+  /** How many more runs it takes now (0 while starting, stopping, full or doomed). */
+  get freeSlots(): number {
+    if (this.doomed || (this.currentState !== 'idle' && this.currentState !== 'busy')) return 0;
+    return this.maxConcurrent - this.runs.size;
+  }
+
+  /** How many runs it has in progress. */
+  get load(): number {
+    return this.runs.size;
+  }
+
+  /** Runs at once, at most (1 until the handshake says otherwise). */
+  get capacity(): number {
+    return this.maxConcurrent;
+  }
+
   /** Resolves when the handshake is over: undefined when the worker is ready, else why not. */
   start(): Promise<OperationError | undefined> {
     return this.started;
   }
 
-  /** Runs one operation; the worker must be idle. Always resolves, never rejects. */
+  /** Runs one operation; the worker must have a free slot. Always resolves, never rejects. */
   run(
     id: string,
     request: OperationRequest,
     callbacks: OperationCallbacks,
   ): Promise<OperationOutcome> {
-    if (this.currentState !== 'idle') {
-      return Promise.resolve(
-        failedOutcome(
-          hostFailure('WorkerCrashedError', `worker is ${this.currentState}, not idle`),
-        ),
-      );
+    if (this.freeSlots === 0) {
+      return Promise.resolve(failedOutcome(this.notFree()));
     }
     return new Promise((resolve) => {
-      this.begin(id, { kind: 'operation', request, callbacks, resolve });
+      const run = this.begin(id, { kind: 'operation', request, callbacks, resolve });
       if (request.timeout !== null && request.timeout > 0) {
         const ms = Math.min(request.timeout * 1000, 2 ** 31 - 1);
-        this.current?.timers.push(
+        run.timers.push(
           setTimeout(() => {
-            this.end(
-              'TimeoutError',
-              `the operation ran past its timeout of ${request.timeout} s; the worker was killed`,
-            );
-            this.terminate();
+            this.timeOut(run, request.timeout ?? 0);
           }, ms),
         );
       }
@@ -226,19 +247,16 @@ export class WorkerProcess {
   }
 
   /**
-   * Runs one workflow function; the worker must be idle. No timeout: it lasts as long as the
-   * graphs it waits for; cancel ends it. Always resolves, never rejects.
+   * Runs one workflow function; the worker must have a free slot. No timeout: it lasts as long
+   * as the graphs it waits for; cancel ends it. Always resolves, never rejects.
    */
   runWorkflow(
     id: string,
     request: WorkflowRequest,
     callbacks: WorkflowCallbacks,
   ): Promise<WorkflowOutcome> {
-    if (this.currentState !== 'idle') {
-      return Promise.resolve({
-        status: 'failed',
-        error: hostFailure('WorkerCrashedError', `worker is ${this.currentState}, not idle`),
-      });
+    if (this.freeSlots === 0) {
+      return Promise.resolve({ status: 'failed', error: this.notFree() });
     }
     const feature: WorkerFeature = 'workflows';
     if (!this.features.has(feature)) {
@@ -256,8 +274,22 @@ export class WorkerProcess {
     });
   }
 
-  private begin(id: string, work: Work): void {
-    this.current = {
+  private notFree(): OperationError {
+    return hostFailure(
+      'WorkerCrashedError',
+      this.currentState === 'busy'
+        ? `worker is busy with ${this.runs.size} of its ${this.maxConcurrent} runs`
+        : `worker is ${this.doomed ? 'stopping' : this.currentState}, not idle`,
+    );
+  }
+
+  private begin(id: string, work: Work): Run {
+    if (this.runs.size === 0) {
+      // The output tail and the out-of-memory sign describe what runs now.
+      this.tail.clear();
+      this.outOfMemory = false;
+    }
+    const run: Run = {
       id,
       work,
       timers: [],
@@ -267,34 +299,81 @@ export class WorkerProcess {
       logChars: 0,
       droppedLines: 0,
     };
+    this.runs.set(id, run);
+    this.begun += 1;
     this.currentState = 'busy';
     this.setRef(true);
-    this.tail.clear();
-    this.outOfMemory = false;
+    return run;
   }
 
   /**
-   * Cancels the running operation: the worker is told (`ctx.signal` aborts) and killed if it has
-   * not finished after the grace. Either way the outcome is a `CancelledError`.
+   * An operation ran past its timeout. Alone on its worker, it is killed with the worker. Among
+   * others, it is cancelled (`ctx.signal` aborts) and fails at once as a timeout when it stops;
+   * only if it does not stop within the grace does the worker go, and the others with it.
    */
-  cancel(): void {
-    const current = this.current;
-    if (current === undefined || current.cancelled || current.failure !== undefined) return;
-    current.cancelled = true;
-    this.send({ type: 'cancel', id: current.id });
-    current.timers.push(
+  private timeOut(run: Run, seconds: number): void {
+    if (this.maxConcurrent === 1) {
+      this.end(
+        run,
+        'TimeoutError',
+        `the operation ran past its timeout of ${seconds} s; the worker was killed`,
+      );
+      this.terminate();
+      return;
+    }
+    this.end(run, 'TimeoutError', `the operation ran past its timeout of ${seconds} s`);
+    this.send({ type: 'cancel', id: run.id });
+    run.timers.push(
       setTimeout(() => {
-        this.end(
-          'CancelledError',
-          `the ${current.work.kind} was cancelled and did not stop within ${this.settings.killGraceMs} ms; the worker was killed`,
+        this.killFor(
+          run,
+          'TimeoutError',
+          `the operation ran past its timeout of ${seconds} s and did not stop within ${this.settings.killGraceMs} ms; the worker was killed`,
         );
-        this.kill('SIGKILL');
       }, this.settings.killGraceMs),
     );
   }
 
   /**
-   * Stops the worker: `shutdown`, then SIGKILL after the grace. A running operation ends as an
+   * Cancels a run: the worker is told (`ctx.signal` aborts) and killed if the run has not
+   * finished after the grace. Either way the outcome is a `CancelledError`.
+   */
+  cancel(id: string): void {
+    const run = this.runs.get(id);
+    if (run === undefined || run.cancelled || run.failure !== undefined) return;
+    run.cancelled = true;
+    this.send({ type: 'cancel', id });
+    run.timers.push(
+      setTimeout(() => {
+        this.killFor(
+          run,
+          'CancelledError',
+          `the ${run.work.kind} was cancelled and did not stop within ${this.settings.killGraceMs} ms; the worker was killed`,
+        );
+      }, this.settings.killGraceMs),
+    );
+  }
+
+  /**
+   * Kills the worker because `run` would not stop: it fails for that reason, and any other run
+   * on the worker fails saying why its worker went.
+   */
+  private killFor(run: Run, type: HostFailureType, message: string): void {
+    // A timed-out run already carries its reason; this one is more precise.
+    run.failure = undefined;
+    this.end(run, type, message);
+    for (const other of this.runs.values()) {
+      this.end(
+        other,
+        'WorkerCrashedError',
+        `the worker ${this.child.pid ?? 'unknown'} was killed because ${run.work.kind} ${run.id}, running beside this ${other.work.kind}, did not stop`,
+      );
+    }
+    this.kill('SIGKILL');
+  }
+
+  /**
+   * Stops the worker: `shutdown`, then SIGKILL after the grace. Running work ends as an
    * `ExecutorClosedError`. Resolves once the process is gone.
    */
   shutdown(): Promise<void> {
@@ -308,7 +387,13 @@ export class WorkerProcess {
         this.kill('SIGKILL');
         break;
       case 'busy':
-        this.end('ExecutorClosedError', 'the executor was closed while the operation ran');
+        for (const run of this.runs.values()) {
+          this.end(
+            run,
+            'ExecutorClosedError',
+            `the executor was closed while the ${run.work.kind} ran`,
+          );
+        }
         this.stop();
         break;
       case 'idle':
@@ -382,13 +467,17 @@ export class WorkerProcess {
       onLine: (line) => {
         this.tail.append(`${line}\n`);
         if (stream === 'stderr' && OUT_OF_MEMORY.test(line)) this.outOfMemory = true;
-        this.log(stream === 'stdout' ? 'info' : 'error', line);
+        // The process's own output belongs to whatever runs on it; with several runs at once
+        // it cannot be told apart, so each of them shows it.
+        for (const run of this.runs.values()) {
+          this.log(run, stream === 'stdout' ? 'info' : 'error', line);
+        }
       },
       onSync: (id) => {
-        const current = this.current;
-        if (current?.id !== id) return;
-        current.synced.add(stream);
-        if (current.synced.size === 2) this.complete();
+        const run = this.runs.get(id);
+        if (run === undefined) return;
+        run.synced.add(stream);
+        if (run.synced.size === 2) this.complete(run);
       },
     });
   }
@@ -414,34 +503,40 @@ export class WorkerProcess {
           this.terminate();
           return;
         }
+        const concurrentFeature: WorkerFeature = 'concurrent';
+        const concurrent = (message.features ?? []).includes(concurrentFeature);
         this.send({
           type: 'welcome',
           protocol: PROTOCOL_VERSION,
           entry: this.entry,
           rpc_timeout_ms: this.settings.rpcTimeoutMs,
+          ...(concurrent && this.concurrency > 1 ? { max_concurrent: this.concurrency } : {}),
         });
         this.currentState = 'idle';
         this.wasWelcomed = true;
         this.features = new Set(message.features ?? []);
+        this.maxConcurrent = this.features.has(concurrentFeature) ? this.concurrency : 1;
         this.setRef(false);
         this.resolveStart?.(undefined);
         this.resolveStart = undefined;
         return;
       }
-      case 'log':
-        if (this.current?.id === message.id) this.log(message.level, message.message);
+      case 'log': {
+        const run = this.runs.get(message.id);
+        if (run !== undefined) this.log(run, message.level, message.message);
         // Otherwise: a plugin logged after its operation ended; there is nobody to tell.
         return;
+      }
       case 'rpc':
         this.serve(message);
         return;
       case 'done': {
-        const current = this.current;
-        if (current?.id !== message.id || current.work.done !== undefined) {
+        const run = this.runs.get(message.id);
+        if (run === undefined || run.work.done !== undefined) {
           this.fault(`it reported the end of operation ${message.id}, which is not running`);
           return;
         }
-        const { work } = current;
+        const { work } = run;
         const { outcome } = message;
         // An operation's outcome has runtime properties, a workflow's has none.
         if (work.kind === 'operation' && 'runtime_properties' in outcome) work.done = outcome;
@@ -451,16 +546,21 @@ export class WorkerProcess {
           this.fault(`it ended ${work.kind} ${message.id} with the outcome of another kind`);
           return;
         }
-        if (current.failure !== undefined) return; // being killed anyway: the exit settles it
-        // It finished: neither its timeout nor a cancel grace may kill it any more.
-        for (const timer of current.timers.splice(0)) clearTimeout(timer);
-        if (current.synced.size === 2) {
-          this.complete();
+        if (run.failure !== undefined) {
+          // Being killed anyway: the exit settles it. Otherwise (it stopped after the timeout
+          // that cancelled it, beside other runs) it ends now, failed for that reason.
+          if (!this.doomed) this.complete(run);
           return;
         }
-        current.timers.push(
+        // It finished: neither its timeout nor a cancel grace may kill it any more.
+        for (const timer of run.timers.splice(0)) clearTimeout(timer);
+        if (run.synced.size === 2) {
+          this.complete(run);
+          return;
+        }
+        run.timers.push(
           setTimeout(() => {
-            this.complete();
+            this.complete(run);
           }, this.settings.syncWaitMs),
         );
         return;
@@ -469,7 +569,7 @@ export class WorkerProcess {
   }
 
   private serve(message: RpcMessage): void {
-    const current = this.current;
+    const run = this.runs.get(message.id);
     const reply = (answer: { result: JsonValue } | { error: RpcErrorData }): void => {
       this.send({ type: 'rpc_result', id: message.id, call_id: message.call_id, ...answer });
     };
@@ -486,13 +586,13 @@ export class WorkerProcess {
           },
         );
     };
-    if (current?.id !== message.id || current.failure !== undefined) {
+    if (run === undefined || run.failure !== undefined) {
       reply({
         error: { type: 'NonRecoverableError', message: 'the operation is no longer running' },
       });
       return;
     }
-    const { work } = current;
+    const { work } = run;
     const misplaced = (): void => {
       reply({
         error: {
@@ -572,9 +672,7 @@ export class WorkerProcess {
 
   // ---- operation end ----------------------------------------------------------------------
 
-  private log(level: OperationLog['level'], message: string): void {
-    const current = this.current;
-    if (current === undefined) return;
+  private log(current: Run, level: OperationLog['level'], message: string): void {
     const limit = this.settings.maxLogBytesPerOperation;
     if (current.logChars >= limit) {
       current.droppedLines += 1;
@@ -598,40 +696,41 @@ export class WorkerProcess {
     }
   }
 
-  /** Marks the running operation as ended by the host for this reason (first reason wins). */
-  private end(type: HostFailureType, message: string): void {
-    const current = this.current;
-    if (current === undefined || current.failure !== undefined) return;
-    current.failure = hostFailure(type, message, {
-      timeoutRecoverable:
-        current.work.kind === 'operation' && current.work.request.timeout_recoverable,
+  /** Marks a run as ended by the host for this reason (first reason wins). */
+  private end(run: Run, type: HostFailureType, message: string): void {
+    if (run.failure !== undefined) return;
+    run.failure = hostFailure(type, message, {
+      timeoutRecoverable: run.work.kind === 'operation' && run.work.request.timeout_recoverable,
     });
   }
 
-  /** The operation finished on a live worker (after `done` and the sync marks, or their wait). */
-  private complete(): void {
-    const current = this.current;
-    if (current?.work.done === undefined || current.failure !== undefined) return;
+  /**
+   * A run finished on a live worker (after `done` and the sync marks, or their wait; or after
+   * `done` of a run the host had already failed, when the worker lives on).
+   */
+  private complete(run: Run): void {
+    if (run.work.done === undefined || this.runs.get(run.id) !== run) return;
     this.uses += 1;
-    if (this.currentState === 'busy') {
+    this.runs.delete(run.id);
+    if (this.currentState === 'busy' && this.runs.size === 0) {
       this.currentState = 'idle';
       this.setRef(false);
     }
     this.settle(
-      current.cancelled
-        ? hostFailure('CancelledError', `the ${current.work.kind} was cancelled`)
-        : undefined,
+      run,
+      run.failure ??
+        (run.cancelled
+          ? hostFailure('CancelledError', `the ${run.work.kind} was cancelled`)
+          : undefined),
     );
   }
 
   /**
-   * Ends the running work: with the outcome its worker reported when `error` is undefined, else
-   * failed with `error` (an operation keeps the runtime properties it reported).
+   * Ends a run: with the outcome its worker reported when `error` is undefined, else failed with
+   * `error` (an operation keeps the runtime properties it reported).
    */
-  private settle(error: OperationError | undefined): void {
-    const current = this.current;
-    if (current === undefined) return;
-    this.current = undefined;
+  private settle(current: Run, error: OperationError | undefined): void {
+    this.runs.delete(current.id);
     for (const timer of current.timers) clearTimeout(timer);
     const { work } = current;
     if (current.droppedLines > 0) {
@@ -694,11 +793,12 @@ export class WorkerProcess {
       this.resolveStart = undefined;
     }
 
-    const current = this.current;
-    if (current?.failure === undefined && current?.work.done !== undefined) {
-      // It reported its outcome, then went away before the sync marks: the outcome stands.
-      this.complete();
-    } else if (current !== undefined) {
+    for (const current of [...this.runs.values()]) {
+      if (current.failure === undefined && current.work.done !== undefined) {
+        // It reported its outcome, then went away before the sync marks: the outcome stands.
+        this.complete(current);
+        continue;
+      }
       const error =
         current.failure ??
         (this.outOfMemory
@@ -710,7 +810,10 @@ export class WorkerProcess {
               'WorkerCrashedError',
               `the worker ${pid} ${this.describeExit()} during the ${current.work.kind}`,
             ));
-      this.settle({ ...error, ...(outputTail === '' ? {} : { output_tail: outputTail }) });
+      this.settle(current, {
+        ...error,
+        ...(outputTail === '' ? {} : { output_tail: outputTail }),
+      });
     }
     this.child.stdout?.destroy();
     this.child.stderr?.destroy();
@@ -730,6 +833,7 @@ export class WorkerProcess {
   /** Asks the worker to exit, then kills its group after the grace. */
   private stop(): void {
     this.currentState = 'stopping';
+    this.doomed = true;
     this.setRef(true);
     this.send({ type: 'shutdown' });
     this.later(this.settings.killGraceMs, () => {
@@ -739,6 +843,7 @@ export class WorkerProcess {
 
   /** SIGTERM to the whole group now, SIGKILL after the grace. */
   private terminate(): void {
+    this.doomed = true;
     this.kill('SIGTERM');
     this.later(this.settings.killGraceMs, () => {
       this.kill('SIGKILL');
@@ -752,7 +857,7 @@ export class WorkerProcess {
     const message = `the worker ${this.child.pid ?? 'unknown'} broke the protocol: ${problem}; it was killed`;
     if (this.currentState === 'starting')
       this.startFailure ??= hostFailure('ProtocolError', message);
-    this.end('ProtocolError', message);
+    for (const run of this.runs.values()) this.end(run, 'ProtocolError', message);
     this.kill('SIGKILL');
   }
 
@@ -760,6 +865,7 @@ export class WorkerProcess {
   private kill(signal: NodeJS.Signals): void {
     const pid = this.child.pid;
     if (pid === undefined || this.finalized) return;
+    this.doomed = true;
     try {
       process.kill(-pid, signal);
     } catch {

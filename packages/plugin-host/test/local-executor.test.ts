@@ -388,6 +388,112 @@ describe('createLocalExecutor', () => {
   });
 });
 
+describe('a plugin that declares concurrentOperations', () => {
+  const CONCURRENCY = 3;
+  const concurrent = (options: { workerScript?: string; maxWorkersPerPlugin?: number } = {}) =>
+    createLocalExecutor({
+      resolvePlugin: () => ({ entry: FAULTY_PLUGIN, concurrentOperations: CONCURRENCY }),
+      killGraceMs: GRACE_MS,
+      ...options,
+    });
+
+  /** The pid an operation returned. */
+  const pidOf = (outcome: OperationOutcome): unknown =>
+    outcome.status === 'succeeded' ? outcome.result : outcome.error.message;
+
+  it('runs that many operations at once in one worker; more wait for a free slot', async () => {
+    const host = concurrent({ maxWorkersPerPlugin: 1 });
+    try {
+      const warm = pidOf(await host.run(request('pid'), new RecordingCallbacks()));
+      const started = Date.now();
+      const outcomes = await Promise.all(
+        Array.from({ length: CONCURRENCY + 1 }, () =>
+          host.run(request('pid', { inputs: { ms: 400 } }), new RecordingCallbacks()),
+        ),
+      );
+      const elapsed = Date.now() - started;
+      expect(outcomes.map(pidOf)).toEqual(Array.from({ length: CONCURRENCY + 1 }, () => warm));
+      // Three at once, then the fourth: two rounds of 400 ms, not four.
+      expect(elapsed).toBeGreaterThanOrEqual(800);
+      expect(elapsed).toBeLessThan(1500);
+    } finally {
+      await host.close();
+    }
+  });
+
+  it('ends an operation at its timeout by cancelling it; the others and the worker go on', async () => {
+    const host = concurrent();
+    try {
+      const warm = pidOf(await host.run(request('pid'), new RecordingCallbacks()));
+      const timed = request('waitForCancel', { timeout: 0.3 });
+      const [outcome, neighbour] = await Promise.all([
+        host.run(timed, new RecordingCallbacks()),
+        host.run(request('pid', { inputs: { ms: 800 } }), new RecordingCallbacks()),
+      ]);
+      expect(outcome).toEqual({
+        status: 'failed',
+        error: {
+          type: 'TimeoutError',
+          recoverable: false,
+          message: 'the operation ran past its timeout of 0.3 s',
+        },
+        runtime_properties: { [timed.instance!.id]: { waited: true } },
+      });
+      expect(pidOf(neighbour)).toBe(warm);
+      expect(pidOf(await host.run(request('pid'), new RecordingCallbacks()))).toBe(warm);
+    } finally {
+      await host.close();
+    }
+  });
+
+  it('kills the worker when an operation ignores its cancel; its neighbours are told why', async () => {
+    const host = concurrent();
+    try {
+      await host.run(request('pid'), new RecordingCallbacks());
+      const controller = new AbortController();
+      setTimeout(() => {
+        controller.abort();
+      }, 200);
+      const stubborn = request('ignoreCancel');
+      const [outcome, neighbour] = await Promise.all([
+        host.run(stubborn, new RecordingCallbacks(), controller.signal),
+        host.run(request('slow', { inputs: { ms: 5000 } }), new RecordingCallbacks()),
+      ]);
+      expect(failure(outcome)).toMatchObject({
+        type: 'CancelledError',
+        message: `the operation was cancelled and did not stop within ${GRACE_MS} ms; the worker was killed`,
+      });
+      const error = failure(neighbour);
+      expect(error.type).toBe('WorkerCrashedError');
+      expect(error.message).toMatch(
+        /was killed because operation op-\d+, running beside this operation, did not stop/,
+      );
+      // The pool replaces the worker.
+      expect(await host.run(request('pid'), new RecordingCallbacks())).toMatchObject({
+        status: 'succeeded',
+      });
+    } finally {
+      await host.close();
+    }
+  });
+
+  it('runs one at a time on a worker that does not announce the concurrent feature', async () => {
+    const host = concurrent({ workerScript: fixture('serial-worker.js'), maxWorkersPerPlugin: 1 });
+    try {
+      const started = Date.now();
+      const outcomes = await Promise.all(
+        [1, 2, 3].map(() => host.run(request('pid'), new RecordingCallbacks())),
+      );
+      for (const outcome of outcomes) {
+        expect(outcome).toMatchObject({ status: 'succeeded', result: { max_concurrent: null } });
+      }
+      expect(Date.now() - started).toBeGreaterThanOrEqual(3 * 200);
+    } finally {
+      await host.close();
+    }
+  });
+});
+
 describe('worker lifecycle', () => {
   it('reports V8 heap exhaustion as OutOfMemoryError', async () => {
     const host = executor({ memoryLimitMb: 64 });

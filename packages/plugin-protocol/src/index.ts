@@ -8,6 +8,9 @@
  * 2. host → `run` {id, request}; while it runs the worker sends `log` and `rpc` (answered by
  *    `rpc_result`) and finally `done` {id, outcome}. One operation at a time per worker.
  * 3. host → `cancel` {id} to abort the running operation, `shutdown` to stop the worker.
+ * 5. A worker that announces the `concurrent` feature may be welcomed with `max_concurrent` N:
+ *    the host then sends up to N `run` / `run_workflow` at once, and everything about a run
+ *    (`log`, `rpc`, `cancel`, `done`) is told apart by its id.
  * 4. Workflow functions (only with a worker whose `hello.features` has `workflows`): host →
  *    `run_workflow` {id, request}; the worker sends `log`, `rpc` with the `workflow.*` methods
  *    (`run_graph`, `send_event`, `instances`), and `done` {id, outcome} with a workflow outcome

@@ -341,8 +341,11 @@ export interface HelloMessage {
  * Optional parts of protocol 1 a worker may announce in `hello`:
  * - `workflows`: it runs `run_workflow` and calls `workflow.*` methods. The host sends
  *   `run_workflow` only to a worker that announced it.
+ * - `concurrent`: it can run several operations or workflow functions at once, keeping them
+ *   apart by id. The host sends more than one at a time only to a worker that announced it, and
+ *   only up to the welcome's `max_concurrent`.
  */
-export type WorkerFeature = 'workflows';
+export type WorkerFeature = 'workflows' | 'concurrent';
 
 /** A log record of the running operation (`ctx.logger`). */
 export interface LogMessage {
@@ -386,6 +389,11 @@ export interface WelcomeMessage {
   readonly entry: string;
   /** How long the worker waits for an `rpc_result` before failing the call. */
   readonly rpc_timeout_ms: number;
+  /**
+   * How many runs the host may have on this worker at once (absent: 1). Above 1 only for a
+   * worker that announced the `concurrent` feature, running a plugin that declared it safe.
+   */
+  readonly max_concurrent?: number;
 }
 
 /** The host refuses the worker (e.g. another protocol version); the worker should exit. */
@@ -396,7 +404,7 @@ export interface RefuseMessage {
   readonly reason: string;
 }
 
-/** Run one operation. A worker runs one at a time. */
+/** Run one operation. A worker runs one at a time, or up to the welcome's `max_concurrent`. */
 export interface RunMessage {
   readonly type: 'run';
   readonly id: string;

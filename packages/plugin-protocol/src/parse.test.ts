@@ -174,6 +174,13 @@ const workerMessages: WorkerMessage[] = [
 
 const hostMessages: HostMessage[] = [
   { type: 'welcome', protocol: PROTOCOL_VERSION, entry: '/p/index.js', rpc_timeout_ms: 1000 },
+  {
+    type: 'welcome',
+    protocol: PROTOCOL_VERSION,
+    entry: '/p/index.js',
+    rpc_timeout_ms: 1000,
+    max_concurrent: 16,
+  },
   { type: 'refuse', protocol: PROTOCOL_VERSION, reason: 'too old' },
   { type: 'run', id: 'op-1', request },
   { type: 'run_workflow', id: 'wf-1', request: workflowRequest },
@@ -293,6 +300,21 @@ describe('parseWorkerMessage / parseHostMessage', () => {
         path: 'outcome.error.recoverable',
       },
     });
+  });
+
+  it('refuses a welcome that allows fewer than one run at a time', () => {
+    for (const value of [0, -2, 1.5, '4']) {
+      const parsed = parseHostMessage(
+        JSON.stringify({
+          type: 'welcome',
+          protocol: PROTOCOL_VERSION,
+          entry: '/p/index.js',
+          rpc_timeout_ms: 1000,
+          max_concurrent: value,
+        }),
+      );
+      expect(parsed.ok ? undefined : parsed.issue.path).toBe('max_concurrent');
+    }
   });
 
   it('refuses a run_workflow whose request is garbage, naming the field', () => {

@@ -516,11 +516,16 @@ const WORKER_MESSAGES: Readonly<Record<WorkerMessage['type'], Check<WorkerMessag
 const HOST_MESSAGES: Readonly<Record<HostMessage['type'], Check<HostMessage>>> = {
   welcome: (value) => {
     const f = fields(value, 'welcome');
+    const maxConcurrent = optional(int)(f.max_concurrent, 'max_concurrent');
+    if (maxConcurrent !== undefined && maxConcurrent < 1) {
+      throw new ShapeError('max_concurrent', 'must be at least 1');
+    }
     return {
       type: 'welcome',
       protocol: int(f.protocol, 'protocol'),
       entry: str(f.entry, 'entry'),
       rpc_timeout_ms: num(f.rpc_timeout_ms, 'rpc_timeout_ms'),
+      ...(maxConcurrent === undefined ? {} : { max_concurrent: maxConcurrent }),
     };
   },
   refuse: (value) => {

@@ -9,7 +9,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEngine, type Engine, type SecretSource } from '@cairn/engine';
 import { UsageError } from '@cairn/errors';
-import { createLocalExecutor } from '@cairn/plugin-host';
+import { createLocalExecutor, pluginAt } from '@cairn/plugin-host';
 import type { Executor } from '@cairn/engine';
 import { createSqliteStore, type Store } from '@cairn/store';
 
@@ -23,33 +23,6 @@ export function cairnHome(env: NodeJS.ProcessEnv = process.env): string {
 /** Cairn's own first-party plugins (`<repo>/plugins/<name>`), found from this file. */
 function bundledPluginsDir(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'plugins');
-}
-
-/** Where a plugin's code is: a folder with a package.json (`main`/`exports`) or an index.js. */
-export function pluginEntry(dir: string): string | undefined {
-  const pkgFile = join(dir, 'package.json');
-  if (existsSync(pkgFile)) {
-    const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as {
-      main?: string;
-      exports?: string | { '.'?: string | { default?: string; import?: string } };
-    };
-    const exp = pkg.exports;
-    const fromExports =
-      typeof exp === 'string'
-        ? exp
-        : typeof exp?.['.'] === 'string'
-          ? exp['.']
-          : (exp?.['.']?.import ?? exp?.['.']?.default);
-    const main = fromExports ?? pkg.main;
-    if (main !== undefined) {
-      const entry = join(dir, main);
-      if (existsSync(entry)) return entry;
-    }
-  }
-  for (const name of ['index.js', 'index.mjs']) {
-    if (existsSync(join(dir, name))) return join(dir, name);
-  }
-  return undefined;
 }
 
 /**
@@ -142,8 +115,8 @@ export async function openLocal(options: LocalOptions = {}): Promise<LocalProfil
       }
       candidates.push(join(home, 'plugins', plugin.name));
       for (const dir of candidates) {
-        const entry = existsSync(dir) ? pluginEntry(dir) : undefined;
-        if (entry !== undefined) return { entry };
+        const found = existsSync(dir) ? pluginAt(dir) : undefined;
+        if (found !== undefined) return found;
       }
       return undefined;
     },

@@ -245,10 +245,53 @@ describe('WorkerRuntime (in-memory transport)', () => {
     });
   });
 
+  it('runs up to max_concurrent at once when welcomed so, keeping them apart by id', async () => {
+    const { runtime, next } = harness();
+    runtime.start();
+    expect((await next('hello')).features).toContain('concurrent');
+    runtime.receive({
+      type: 'welcome',
+      protocol: PROTOCOL_VERSION,
+      entry: '/x.js',
+      rpc_timeout_ms: 1000,
+      max_concurrent: 2,
+    });
+    runtime.receive({ type: 'run', id: 'op-1', request: request('tasks.wait') });
+    runtime.receive({ type: 'run', id: 'op-2', request: request('tasks.store') });
+    runtime.receive({ type: 'run', id: 'op-3', request: request('tasks.wait') });
+    expect(await next('done')).toMatchObject({
+      id: 'op-3',
+      outcome: { error: { type: 'ProtocolError', message: 'run while busy' } },
+    });
+    // op-2 calls the host while op-1 still waits; each answer reaches its own run.
+    const rpc = await next('rpc');
+    expect(rpc).toMatchObject({ id: 'op-2', method: 'instance.update' });
+    runtime.receive({
+      type: 'rpc_result',
+      id: 'op-2',
+      call_id: rpc.call_id,
+      result: { version: 5 },
+    });
+    expect(await next('done')).toMatchObject({
+      id: 'op-2',
+      outcome: { status: 'succeeded', result: 5 },
+    });
+    runtime.receive({ type: 'run', id: 'op-1', request: request('tasks.wait') });
+    expect(await next('done')).toMatchObject({
+      id: 'op-1',
+      outcome: { error: { message: 'run with the id op-1 of a run in progress' } },
+    });
+    runtime.receive({ type: 'cancel', id: 'op-1' });
+    expect(await next('done')).toMatchObject({
+      id: 'op-1',
+      outcome: { status: 'succeeded', result: 'aborted' },
+    });
+  });
+
   it('announces workflows; run_graph waits past the rpc timeout, other calls do not', async () => {
     const { runtime, next } = harness();
     runtime.start();
-    expect(await next('hello')).toMatchObject({ features: ['workflows'] });
+    expect(await next('hello')).toMatchObject({ features: ['workflows', 'concurrent'] });
     runtime.receive({
       type: 'welcome',
       protocol: PROTOCOL_VERSION,

@@ -1,7 +1,8 @@
 /**
  * The worker side of the protocol, independent of how messages travel (fd 3 in a real worker, an
- * in-memory pair in tests): says hello, loads the plugin module once, runs one operation or
- * workflow function at a time, serves `ctx` calls through RPCs, and reports every outcome as data.
+ * in-memory pair in tests): says hello, loads the plugin module once, runs operations and workflow
+ * functions (one at a time, or as many at once as the host's welcome allows), serves `ctx` calls
+ * through RPCs, and reports every outcome as data.
  */
 import {
   OUTPUT_SYNC_PREFIX,
@@ -32,7 +33,7 @@ import { createWorkflowContext } from './workflow-context.js';
 export const WORKER_RUNTIME_VERSION = '0.1.0';
 
 /** The optional parts of the protocol this runtime implements, announced in `hello`. */
-const FEATURES: readonly WorkerFeature[] = ['workflows'];
+const FEATURES: readonly WorkerFeature[] = ['workflows', 'concurrent'];
 
 /**
  * Calls that wait as long as the engine needs (a graph runs as long as its tasks do): no rpc
@@ -99,7 +100,9 @@ export class WorkerRuntime {
   private entry: string | undefined;
   private rpcTimeoutMs = 60_000;
   private module: Promise<object> | undefined;
-  private running: Running | undefined;
+  /** Runs at once, at most (the welcome's `max_concurrent`). */
+  private maxConcurrent = 1;
+  private readonly running = new Map<string, Running>();
   private nextCallId = 1;
   private readonly calls = new Map<number, PendingCall>();
 
@@ -123,6 +126,7 @@ export class WorkerRuntime {
       case 'welcome':
         this.entry = message.entry;
         this.rpcTimeoutMs = message.rpc_timeout_ms;
+        this.maxConcurrent = message.max_concurrent ?? 1;
         return;
       case 'refuse':
         this.options.writeOutput(
@@ -159,20 +163,28 @@ export class WorkerRuntime {
 
   private run(message: RunMessage | RunWorkflowMessage): void {
     const { id } = message;
-    if (this.entry === undefined || this.running !== undefined) {
-      const why = `${message.type} ${this.entry === undefined ? 'before welcome' : 'while busy'}`;
+    const problem =
+      this.entry === undefined
+        ? 'before welcome'
+        : this.running.has(id)
+          ? `with the id ${id} of a run in progress`
+          : this.running.size >= this.maxConcurrent
+            ? 'while busy'
+            : undefined;
+    if (problem !== undefined) {
+      const why = `${message.type} ${problem}`;
       const error: FailureData = { type: 'ProtocolError', recoverable: true, message: why };
       this.finish(id, message.type === 'run' ? failed(error) : { status: 'failed', error });
       return;
     }
     const running: Running = { id, controller: new AbortController() };
-    this.running = running;
+    this.running.set(id, running);
     const outcome =
       message.type === 'run'
         ? this.execute(running, message)
         : this.executeWorkflow(running, message);
     void outcome.then((value) => {
-      this.running = undefined;
+      this.running.delete(id);
       this.finish(id, value);
     });
   }
@@ -191,8 +203,9 @@ export class WorkerRuntime {
   }
 
   private cancel(message: CancelMessage): void {
-    if (this.running?.id !== message.id) return;
-    this.running.controller.abort(namedError('CancelledError', 'the operation was cancelled'));
+    this.running
+      .get(message.id)
+      ?.controller.abort(namedError('CancelledError', 'the operation was cancelled'));
   }
 
   private loadModule(entry: string): Promise<object> {
@@ -318,12 +331,13 @@ export class WorkerRuntime {
     method: M,
     params: RpcMethods[M]['params'],
   ): Promise<JsonValue> {
-    if (this.running?.id !== id) {
+    const running = this.running.get(id);
+    if (running === undefined) {
       return Promise.reject(namedError('NonRecoverableError', 'the operation has already ended'));
     }
     const callId = this.nextCallId;
     this.nextCallId += 1;
-    const { signal } = this.running.controller;
+    const { signal } = running.controller;
     const untimed = UNTIMED_METHODS.has(method);
     const cancelled = (): Error =>
       namedError('CancelledError', `${method}: the workflow was cancelled`);
