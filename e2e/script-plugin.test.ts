@@ -2,7 +2,7 @@
  * The built-in script plugin driven by the engine: blueprints whose operations are scripts, run
  * in real worker processes, with the real ctx proxy and `ctx` command.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -219,5 +219,49 @@ wait
       // gone
     }
     expect(['gone', 'Z']).toContain(state);
+  }, 60_000);
+
+  it('stops a script that ignores SIGTERM at its timeout without touching its neighbours', async () => {
+    // Both scripts run in one worker (the plugin declares concurrentOperations): the stubborn
+    // one must be killed alone, not with the worker and the neighbour.
+    await deploy({
+      'blueprint.yaml': `${HEADER}
+node_templates:
+  stubborn:
+    type: cloudify.nodes.Root
+    interfaces:
+      cloudify.interfaces.lifecycle:
+        create:
+          implementation: scripts/stubborn.sh
+          timeout: 1
+          max_retries: 0
+  neighbour:
+    type: cloudify.nodes.Root
+    interfaces:
+      cloudify.interfaces.lifecycle:
+        create: scripts/neighbour.sh
+`,
+      'scripts/stubborn.sh': `#!/bin/bash
+trap '' TERM
+ctx instance runtime-properties pid $$
+sleep 30
+`,
+      'scripts/neighbour.sh': `#!/bin/bash
+ctx instance runtime-properties pid $$
+sleep 3
+ctx instance runtime-properties done true
+`,
+    });
+    const started = Date.now();
+    const execution = await engine.execute({ deploymentId: 'dep', workflowId: 'install' });
+    expect(execution.status).toBe('failed');
+    expect(execution.error).toMatch(/TimeoutError.*timeout of 1 s/s);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    const [stubborn] = await instances('stubborn');
+    const [neighbour] = await instances('neighbour');
+    expect(neighbour?.runtime_properties).toMatchObject({ done: 'true' });
+    const pid = stubborn?.runtime_properties.pid;
+    expect(typeof pid).toBe('string');
+    expect(existsSync(`/proc/${pid as string}`)).toBe(false);
   }, 60_000);
 });

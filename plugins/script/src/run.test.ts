@@ -2,7 +2,16 @@
  * The script runner with real scripts, a real ctx proxy and the real `ctx` command, over a
  * stand-in ctx (see testing/fake-context.ts).
  */
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -211,6 +220,39 @@ describe('the ctx command', () => {
       `ctx instance runtime-properties text "$(printf 'tab\\there\\nline "q" \\\\ é')"`,
     );
     expect(fake.runtimeProperties.text).toBe('tab\there\nline "q" \\ é');
+  });
+
+  it('reads a large answer whole', async () => {
+    const { fake } = await runScript(
+      [
+        'v=$(head -c 100000 /dev/zero | tr "\\0" x)',
+        'ctx instance runtime-properties big "$v"',
+        '[[ $(ctx instance runtime-properties big) == "$v" ]] && echo same',
+      ].join('\n'),
+    );
+    expect(stdout(fake)).toEqual(['same']);
+    expect(fake.runtimeProperties.big).toBe('x'.repeat(100_000));
+  });
+
+  it('fails a call to a URL that is not its run’s, or to a run that has ended', async () => {
+    const late = join(dir, 'late');
+    const { fake } = await runScript(
+      [
+        'CTX_SOCKET_URL=${CTX_SOCKET_URL%/*}/0123 ctx instance id; echo "wrong=$?"',
+        `(sleep 0.5; ctx instance id 2> ${late}.tmp; echo "rc=$?" >> ${late}.tmp; mv ${late}.tmp ${late}) &`,
+      ].join('\n'),
+    );
+    expect(stdout(fake)).toEqual(['wrong=1']);
+    expect(stderr(fake)).toEqual([
+      'ctx: RuntimeError: no running operation has this ctx proxy URL (its operation has ended, or the URL is wrong)',
+    ]);
+    const started = Date.now();
+    while (!existsSync(late) && Date.now() - started < 5000) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(readFileSync(late, 'utf8')).toBe(
+      'ctx: RuntimeError: no running operation has this ctx proxy URL (its operation has ended, or the URL is wrong)\nrc=1\n',
+    );
   });
 });
 
@@ -475,6 +517,39 @@ describe('where the script comes from', () => {
       script_source: 'import sys\nprint("py", sys.argv[0].endswith("script.py"))',
     });
     expect(stdout(python)).toEqual(['py True']);
+  });
+});
+
+describe('the run’s folder', () => {
+  it('is removed after the run, with whatever the script left in it', async () => {
+    const { fake } = await runScript('echo "$0"');
+    const [plain = ''] = stdout(fake);
+    expect(plain).toMatch(/cairn-script-.*\/op\.sh$/);
+    expect(existsSync(join(plain, '..'))).toBe(false);
+    const left = await runScript(
+      'echo "$0"; echo x > "$(dirname "$0")/left"; mkdir "$(dirname "$0")/d"',
+    );
+    const [withFiles = ''] = stdout(left.fake);
+    expect(existsSync(join(withFiles, '..'))).toBe(false);
+    const gone = await runScript('echo "$0"; rm "$0"');
+    const [removedItself = ''] = stdout(gone.fake);
+    expect(existsSync(join(removedItself, '..'))).toBe(false);
+  });
+
+  it('is removed when the script cannot be had', async () => {
+    // A temporary folder of its own: other tests make run folders meanwhile.
+    const temporary = join(dir, 'tmp');
+    mkdirSync(temporary);
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = temporary;
+    try {
+      await failure(run(fakeContext(dir).ctx, { script_path: 'scripts/nope.sh' }));
+      await failure(run(fakeContext(dir).ctx, { script_path: 'file:///no/such/script.sh' }));
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+    expect(readdirSync(temporary)).toEqual([]);
   });
 });
 

@@ -5,9 +5,7 @@
  * for through `ctx` (`returns`, `abort_operation`, `retry_operation`), is the outcome.
  */
 import { constants } from 'node:fs';
-import { access, mkdtemp, open, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { access, readFile } from 'node:fs/promises';
 import type { Json, OperationContext } from './context.js';
 import { inputsAsEnv } from './env.js';
 import { NonRecoverableError, ProcessError } from './errors.js';
@@ -15,7 +13,7 @@ import { OutputLines } from './output-lines.js';
 import { processOptions, type ProcessOptions } from './process-options.js';
 import { ctxView, ScriptState } from './proxy/ctx-view.js';
 import { startCtxProxy, type CtxProxy } from './proxy/server.js';
-import { prepareScript } from './script-file.js';
+import { hasShebang, makeRunFolder, prepareScript, removeRunFolder } from './script-file.js';
 import { runScriptProcess, scriptEnvironment, type ProcessLaunch } from './script-process.js';
 
 /** How much of the output a failure reports. */
@@ -46,17 +44,6 @@ async function interpreterProblem(script: string): Promise<string | undefined> {
   ))
     ? undefined
     : `its interpreter ${interpreter} (the #! line) does not exist or cannot be run`;
-}
-
-/** Whether a file starts with `#!`. */
-async function hasShebang(file: string): Promise<boolean> {
-  const handle = await open(file, 'r');
-  try {
-    const { buffer, bytesRead } = await handle.read(Buffer.alloc(2), 0, 2, 0);
-    return bytesRead === 2 && buffer.toString('latin1') === '#!';
-  } finally {
-    await handle.close();
-  }
 }
 
 /** Single-quoted for /bin/sh. */
@@ -134,11 +121,12 @@ export async function run(
     );
   }
   const sslCert = optionalText(inputs, 'ssl_cert_content');
-  const dir = await mkdtemp(join(tmpdir(), 'cairn-script-'));
+  const dir = makeRunFolder('cairn-script-');
   const state = new ScriptState();
   let proxy: CtxProxy | undefined;
+  let script: string | undefined;
   try {
-    const script = await prepareScript(ctx, dir, {
+    script = await prepareScript(ctx, dir, {
       ...(scriptPath === undefined ? {} : { scriptPath }),
       ...(scriptSource === undefined ? {} : { scriptSource }),
       ...(sslCert === undefined ? {} : { sslCert }),
@@ -149,7 +137,7 @@ export async function run(
     if (options.ctxProxyType !== 'none' || pythonCtx) {
       proxy = await startCtxProxy(ctxView(ctx, state, inputs));
     }
-    const launch = launchFor(script, options, await hasShebang(script));
+    const launch = launchFor(script, options, hasShebang(script));
     const command = launch.shell;
     const output = new OutputLines(ctx.logger, options, TAIL_LINES);
     const shown = scriptPath ?? 'script_source';
@@ -183,6 +171,6 @@ export async function run(
     return ending?.kind === 'returned' ? ending.value : undefined;
   } finally {
     await proxy?.close();
-    await rm(dir, { recursive: true, force: true });
+    await removeRunFolder(dir, script);
   }
 }

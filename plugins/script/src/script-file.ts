@@ -2,15 +2,57 @@
  * Puts the script of one run into a private temporary folder, executable: from `script_path`
  * (an `http(s)://` URL, a `file://` URL, or a path in the blueprint) or from inline
  * `script_source` (named `script.py` when it is Python, else `script.sh`, as Cloudify names it).
+ *
+ * The folder's own file system calls (make, chmod, the `#!` check, remove) are synchronous on
+ * purpose: each is one system call on a local temporary folder, cheaper than its thread-pool
+ * round trip through the promise API. With 50 operations at once in one worker, the promise
+ * versions cost ~0.2 ms more CPU per operation in the worker and ~0.4 ms more in its scripts
+ * (measured; a busy thread pool makes every script's fork dearer).
  */
 import { spawnSync } from 'node:child_process';
-import { chmod, copyFile, writeFile } from 'node:fs/promises';
+import {
+  chmodSync,
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  rmdirSync,
+  unlinkSync,
+} from 'node:fs';
+import { copyFile, rm, writeFile } from 'node:fs/promises';
 import { get as httpGet } from 'node:http';
 import { get as httpsGet } from 'node:https';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { OperationContext } from './context.js';
 import { NonRecoverableError } from './errors.js';
+
+/** A new private folder for one run (`prefix` names its kind: `cairn-script-`, …). */
+export function makeRunFolder(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Removes a run's folder: its script, then the folder, or all of it when the script left more. */
+export async function removeRunFolder(dir: string, script: string | undefined): Promise<void> {
+  try {
+    if (script !== undefined) unlinkSync(script);
+    rmdirSync(dir);
+  } catch {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Whether a file starts with `#!`. */
+export function hasShebang(file: string): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    const start = Buffer.alloc(2);
+    return readSync(fd, start, 0, 2, 0) === 2 && start.toString('latin1') === '#!';
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** How long a script download may take. */
 const DOWNLOAD_TIMEOUT_MS = 60_000;
@@ -100,6 +142,6 @@ export async function prepareScript(
       }
     }
   }
-  await chmod(target, 0o755);
+  chmodSync(target, 0o755);
   return target;
 }

@@ -16,8 +16,12 @@ export const BIN_DIR = fileURLToPath(new URL('../bin', import.meta.url));
 /** Where the `cloudify` Python package for `.py` scripts is (`<plugin>/python`). */
 export const PYTHON_DIR = fileURLToPath(new URL('../python', import.meta.url));
 
-/** How long a stopped script may take to exit before it is killed hard. */
-const KILL_GRACE_MS = 5_000;
+/**
+ * How long a stopped script may take to exit before it is killed hard. Shorter than the plugin
+ * host's default grace (2 s): a script that ignores SIGTERM is killed alone, before the host
+ * would kill the worker and every operation running beside it (ADR 0010).
+ */
+const KILL_GRACE_MS = 1_000;
 
 /** How long after the script's exit its output pipes may take to close. */
 const DRAIN_AFTER_EXIT_MS = 200;

@@ -6,15 +6,12 @@
  * the graphs it builds run on the engine's scheduler. Its output lines are logged as they come;
  * an uncaught exception or a non-zero exit code fails the workflow.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Json, JsonObject, WorkflowContext } from './context.js';
 import { NonRecoverableError } from './errors.js';
 import { OutputLines } from './output-lines.js';
 import { startCtxProxy, type CtxProxy } from './proxy/server.js';
 import { workflowView, WorkflowScriptState } from './proxy/workflow-view.js';
-import { prepareScript } from './script-file.js';
+import { makeRunFolder, prepareScript, removeRunFolder } from './script-file.js';
 import { runScriptProcess, scriptEnvironment } from './script-process.js';
 
 /** How much of the output a failure reports. */
@@ -46,12 +43,13 @@ export async function execute_workflow(
       `The workflow's ${SCRIPT_PATH} parameter must name the workflow script, not ${JSON.stringify(scriptPath ?? null)}`,
     );
   }
-  const dir = await mkdtemp(join(tmpdir(), 'cairn-workflow-'));
+  const dir = makeRunFolder('cairn-workflow-');
   const state = new WorkflowScriptState(ctx);
   let proxy: CtxProxy | undefined;
+  let script: string | undefined;
   try {
     // The workflow ctx downloads blueprint resources as the operation ctx does.
-    const script = await prepareScript(ctx, dir, { scriptPath });
+    script = await prepareScript(ctx, dir, { scriptPath });
     proxy = await startCtxProxy(workflowView(ctx, state, scriptParameters(params)));
     const output = new OutputLines(ctx.logger, { logStdout: true, logStderr: true }, TAIL_LINES);
     ctx.logger.debug(`Running workflow script ${scriptPath}: python3 ${script}`);
@@ -83,6 +81,6 @@ export async function execute_workflow(
     return null;
   } finally {
     await proxy?.close();
-    await rm(dir, { recursive: true, force: true });
+    await removeRunFolder(dir, script);
   }
 }

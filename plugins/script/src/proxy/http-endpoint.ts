@@ -12,6 +12,8 @@ export interface EndpointRequest {
   readonly method: string;
   readonly path: string;
   readonly body: Buffer;
+  /** Closes the connection unanswered (what the request was for has ended). */
+  readonly drop: () => void;
 }
 
 /** What the handler answers. */
@@ -39,17 +41,12 @@ const REASONS: Readonly<Record<number, string>> = {
   431: 'Request Header Fields Too Large',
 };
 
+/** Answers and closes the connection: one write (header names and values are ASCII). */
 function write(socket: Socket, response: EndpointResponse): void {
-  const body = Buffer.from(response.body, 'utf8');
-  const head = [
-    `HTTP/1.1 ${response.status} ${REASONS[response.status] ?? 'Error'}`,
-    ...Object.entries(response.headers).map(([k, v]) => `${k}: ${v}`),
-    `content-length: ${body.length}`,
-    'connection: close',
-    '',
-    '',
-  ].join('\r\n');
-  socket.end(Buffer.concat([Buffer.from(head, 'latin1'), body]));
+  let head = `HTTP/1.1 ${response.status} ${REASONS[response.status] ?? 'Error'}\r\n`;
+  for (const [name, value] of Object.entries(response.headers)) head += `${name}: ${value}\r\n`;
+  head += `content-length: ${Buffer.byteLength(response.body)}\r\nconnection: close\r\n\r\n`;
+  socket.end(head + response.body, 'utf8');
 }
 
 function plain(status: number, message: string): EndpointResponse {
@@ -115,6 +112,7 @@ function serve(
       method: head.method,
       path: head.path,
       body: buffered.subarray(head.start, head.start + head.length),
+      drop: () => socket.destroy(),
     };
     void handle(request).then(
       (response) => {
@@ -127,11 +125,20 @@ function serve(
   });
 }
 
+/** A listening endpoint. */
+export interface Endpoint {
+  readonly port: number;
+  /** Lets the process end while the endpoint listens (open connections still hold it). */
+  unref(): void;
+  /** Stops listening and closes open connections. */
+  close(): Promise<void>;
+}
+
 /** Starts an endpoint on 127.0.0.1 (a free port). */
 export async function listen(
   handle: (request: EndpointRequest) => Promise<EndpointResponse>,
   limits: EndpointLimits,
-): Promise<{ port: number; close(): Promise<void> }> {
+): Promise<Endpoint> {
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     sockets.add(socket);
@@ -145,16 +152,22 @@ export async function listen(
       resolve();
     });
   });
+  // Once listening, an error is a connection that could not be accepted (too many open files):
+  // that client fails, the endpoint goes on (unhandled, the error would end the process).
+  server.on('error', () => undefined);
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   return {
     port,
+    unref: () => {
+      server.unref();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => {
           resolve();
         });
-        // Calls still open (a script's background job) end now: the run is over.
+        // Calls still open end now: the endpoint is gone.
         for (const socket of sockets) socket.destroy();
       }),
   };

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeContext, type FakeContext } from '../testing/fake-context.js';
 import { ctxView, ScriptState } from './ctx-view.js';
+import { PyCallable, PyObject } from './python-object.js';
 import { startCtxProxy, type CtxProxy } from './server.js';
 
 let dir: string;
@@ -28,19 +29,24 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Sends a raw request; resolves to the status and body. */
+/** Sends a raw request; resolves to the status, the kind of answer (`x-ctx-result`), the body. */
 function post(
   url: string,
   body: string,
   method = 'POST',
-): Promise<{ status: number; body: string }> {
+): Promise<{ status: number; kind: string | undefined; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers: { 'content-type': 'application/json' } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
       res.on('end', () => {
-        resolve({ status: res.statusCode ?? 0, body: text });
+        const kind = res.headers['x-ctx-result'];
+        resolve({
+          status: res.statusCode ?? 0,
+          kind: typeof kind === 'string' ? kind : undefined,
+          body: text,
+        });
       });
     });
     req.on('error', reject);
@@ -111,10 +117,80 @@ describe('the ctx proxy for Cloudify clients', () => {
     });
   });
 
-  it('stops answering once closed', async () => {
+  it('answers a call to an ended run with an error, as each client reads it', async () => {
     const url = proxy.url;
     await proxy.close();
-    await expect(post(url, '{"args": []}')).rejects.toThrow(/ECONNREFUSED/);
+    const cloudify = await post(url, '{"args": ["node", "id"]}');
+    expect(cloudify.status).toBe(404);
+    expect(JSON.parse(cloudify.body)).toEqual({
+      type: 'error',
+      payload: {
+        type: 'RuntimeError',
+        message:
+          'no running operation has this ctx proxy URL (its operation has ended, or the URL is wrong)',
+        traceback: '',
+      },
+    });
+    const cairn = await post(
+      url,
+      '{"args": ["node", "id"], "cairn_client": {"json_arg_prefix": "@", "output": "text"}}',
+    );
+    expect(cairn).toMatchObject({ status: 404, kind: 'error' });
+    expect(cairn.body).toMatch(/^RuntimeError: no running operation has this ctx proxy URL/);
     proxy = await startCtxProxy(ctxView(fake.ctx, state));
+  });
+});
+
+describe('endpoints', () => {
+  it('serves runs side by side, each at its own URL', async () => {
+    const other = fakeContext(dir, { properties: { port: 443 } });
+    const second = await startCtxProxy(ctxView(other.ctx, new ScriptState()));
+    try {
+      expect(second.url).not.toBe(proxy.url);
+      expect(second.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/ctx\/[0-9a-f]{32}$/);
+      const [mine, theirs] = await Promise.all([
+        call(['node', 'properties', 'port']),
+        post(second.url, JSON.stringify({ args: ['node', 'properties', 'port'] })),
+      ]);
+      expect(mine).toEqual({ type: 'result', payload: 80 });
+      expect(JSON.parse(theirs.body)).toEqual({ type: 'result', payload: 443 });
+      await second.close();
+      expect(await call(['node', 'properties', 'port'])).toEqual({ type: 'result', payload: 80 });
+      expect((await post(second.url, '{"args": []}')).status).toBe(404);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('gives an ended run’s endpoint to the next run, not its calls', async () => {
+    const ended = proxy.url;
+    await proxy.close();
+    const next = fakeContext(dir, { properties: { port: 8443 } });
+    proxy = await startCtxProxy(ctxView(next.ctx, new ScriptState()));
+    expect(new URL(proxy.url).port).toBe(new URL(ended).port);
+    expect(proxy.url).not.toBe(ended);
+    expect((await post(ended, '{"args": ["node", "properties", "port"]}')).status).toBe(404);
+    expect(await call(['node', 'properties', 'port'])).toEqual({ type: 'result', payload: 8443 });
+  });
+
+  it('drops the calls a run still has open when it ends', async () => {
+    const started: string[] = [];
+    const hanging = await startCtxProxy(
+      new PyObject('Ctx', {
+        wait: new PyCallable('wait', [], 0, () => {
+          started.push('wait');
+          return new Promise(() => undefined);
+        }),
+      }),
+    );
+    const pending = post(hanging.url, '{"args": ["wait"]}');
+    while (started.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await hanging.close();
+    await expect(pending).rejects.toThrow(/socket hang up|ECONNRESET/);
+    expect(await call(['node', 'properties', 'port'])).toEqual({ type: 'result', payload: 80 });
+  });
+
+  it('does not keep the process alive', () => {
+    expect(process.getActiveResourcesInfo()).not.toContain('TCPServerWrap');
   });
 });

@@ -1,9 +1,10 @@
 /**
- * The ctx proxy of one script run: an HTTP endpoint on 127.0.0.1 that takes Cloudify's ctx
+ * The ctx proxy of script runs: an HTTP endpoint on 127.0.0.1 that takes Cloudify's ctx
  * requests (`POST {"args": [...]}`) and answers as Cloudify's proxy does, always 200 with
- * `{"type": "result" | "error" | "stop_operation", "payload": …}`. Its URL (the script's
- * `CTX_SOCKET_URL`) carries a random token: only this run's script knows it, and calls that
- * outlive the run reach nothing.
+ * `{"type": "result" | "error" | "stop_operation", "payload": …}`. A run's URL (the script's
+ * `CTX_SOCKET_URL`) carries a random token: only that run's script knows it, and a call that
+ * outlives its run gets an error (404). The endpoints (see `idle`) outlive the runs they serve,
+ * for the next ones, and do not keep the process alive.
  *
  * Cairn's own `ctx` command adds `"cairn_client": {"json_arg_prefix", "output"}` to a request:
  * its arguments arrive as typed, the proxy decodes the JSON ones, and the answer is the text to
@@ -21,17 +22,22 @@ import {
   StopOperation,
   type PyValue,
 } from './python-object.js';
-import { listen, type EndpointResponse } from './http-endpoint.js';
+import {
+  listen,
+  type Endpoint,
+  type EndpointRequest,
+  type EndpointResponse,
+} from './http-endpoint.js';
 import { walk } from './walk.js';
 
 /** The largest request body taken (a runtime property written through `ctx` can be large). */
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
-/** A running proxy. */
+/** A run's proxy. */
 export interface CtxProxy {
   /** What the script gets as `CTX_SOCKET_URL`. */
   readonly url: string;
-  /** Stops taking calls and closes open connections. */
+  /** Stops taking the run's calls and closes those still open. */
   close(): Promise<void>;
 }
 
@@ -151,28 +157,95 @@ function respond(result: Answer, client: CairnClient | undefined): EndpointRespo
   };
 }
 
-/** Starts the proxy for one script run over `root` (see `ctxView`). */
-export async function startCtxProxy(root: PyObject): Promise<CtxProxy> {
-  const path = `/ctx/${randomBytes(16).toString('hex')}`;
-  const endpoint = await listen(
-    async (request) => {
-      if (request.path !== path) {
-        return {
-          status: 404,
-          headers: { 'content-type': 'text/plain' },
-          body: 'not a ctx endpoint of a running operation\n',
-        };
-      }
-      if (request.method !== 'POST') {
-        return { status: 405, headers: { 'content-type': 'text/plain' }, body: 'POST only\n' };
-      }
-      const { answer: result, client } = await answer(root, request.body.toString('utf8'));
-      return respond(result, client);
-    },
-    { maxHeaderBytes: 16 * 1024, maxBodyBytes: MAX_BODY_BYTES, idleTimeoutMs: 60_000 },
+/** A run being served: its ctx, and its calls being answered. */
+interface Run {
+  readonly root: PyObject;
+  /** How to drop each call still open (see `EndpointRequest.drop`). */
+  readonly open: Set<() => void>;
+}
+
+/** The runs, by the path of their URL. */
+const runs = new Map<string, Run>();
+
+/**
+ * Endpoints no run holds. Each running run holds an endpoint of its own, not one shared by all:
+ * libuv takes one connection per listening socket per event-loop turn, and a turn takes
+ * milliseconds while the loop starts scripts (each `spawn` waits for its child's `exec`). One
+ * listener for 50 runs kept calls waiting ~300 ms to be accepted (measured), so scripts lived
+ * longer and everything cost more CPU than with a listener per run. A run's endpoint goes back
+ * here when the run ends, for the next one: no listening socket is made and closed per run.
+ */
+const idle: Endpoint[] = [];
+
+/** How many idle endpoints are kept (beyond, an ended run's endpoint is closed). */
+const MAX_IDLE = 64;
+
+/** The answer to a call to no run: the run has ended, or the URL is not a run's. */
+function noRun(request: EndpointRequest): EndpointResponse {
+  let client: CairnClient | undefined;
+  try {
+    client = parseClient(
+      (JSON.parse(request.body.toString('utf8')) as { cairn_client?: unknown }).cairn_client,
+    );
+  } catch {
+    client = undefined;
+  }
+  const result = errorAnswer(
+    'RuntimeError',
+    'no running operation has this ctx proxy URL (its operation has ended, or the URL is wrong)',
   );
+  return { ...respond(result, client), status: 404 };
+}
+
+async function handle(request: EndpointRequest): Promise<EndpointResponse> {
+  const run = runs.get(request.path);
+  if (run === undefined) return noRun(request);
+  if (request.method !== 'POST') {
+    return { status: 405, headers: { 'content-type': 'text/plain' }, body: 'POST only\n' };
+  }
+  run.open.add(request.drop);
+  try {
+    const { answer: result, client } = await answer(run.root, request.body.toString('utf8'));
+    return respond(result, client);
+  } finally {
+    run.open.delete(request.drop);
+  }
+}
+
+/** An idle endpoint, or a new one. */
+async function takeEndpoint(): Promise<Endpoint> {
+  const reused = idle.pop();
+  if (reused !== undefined) return reused;
+  const started = await listen(handle, {
+    maxHeaderBytes: 16 * 1024,
+    maxBodyBytes: MAX_BODY_BYTES,
+    idleTimeoutMs: 60_000,
+  });
+  // A run's script process keeps the process alive while the run needs the endpoint.
+  started.unref();
+  return started;
+}
+
+/** Opens the proxy for one script run over `root` (see `ctxView`). */
+export async function startCtxProxy(root: PyObject): Promise<CtxProxy> {
+  const endpoint = await takeEndpoint();
+  let path: string;
+  do path = `/ctx/${randomBytes(16).toString('hex')}`;
+  while (runs.has(path));
+  const run: Run = { root, open: new Set() };
+  runs.set(path, run);
+  let closed = false;
   return {
     url: `http://127.0.0.1:${endpoint.port}${path}`,
-    close: () => endpoint.close(),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      runs.delete(path);
+      // A call still open (a script's background job) ends now: the run is over.
+      for (const drop of run.open) drop();
+      run.open.clear();
+      if (idle.length < MAX_IDLE) idle.push(endpoint);
+      else await endpoint.close();
+    },
   };
 }
