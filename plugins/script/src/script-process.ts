@@ -4,11 +4,13 @@
  * PYTHONPATH), and running it to its end with its output logged line by line, stopped with
  * everything it started when the run is cancelled.
  */
-import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { OutputLines } from './output-lines.js';
+import { startScript, type ProcessLaunch } from './launcher.js';
 import { signalTree } from './process-tree.js';
+
+export type { ProcessLaunch } from './launcher.js';
 
 /** Where the `ctx` command and `ctx-sh` are (`<plugin>/bin`, beside `dist/` and `src/`). */
 export const BIN_DIR = fileURLToPath(new URL('../bin', import.meta.url));
@@ -30,13 +32,6 @@ const DRAIN_AFTER_EXIT_MS = 200;
 export interface ProcessEnd {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
-}
-
-/** What to start: a program and its arguments, in a folder. */
-export interface ProcessLaunch {
-  readonly file: string;
-  readonly args: readonly string[];
-  readonly cwd?: string | undefined;
 }
 
 /**
@@ -76,31 +71,23 @@ export function runScriptProcess(
   output: OutputLines,
 ): Promise<ProcessEnd> {
   return new Promise((resolve) => {
-    const child = spawn(launch.file, launch.args, {
-      cwd: launch.cwd,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
     let ended = false;
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      if (!ended) output.push('stdout', chunk);
-    });
-    child.stderr.on('data', (chunk: string) => {
-      if (!ended) output.push('stderr', chunk);
-    });
+    let pid: number | undefined;
+    let exit: ProcessEnd | undefined;
     const timers: ReturnType<typeof setTimeout>[] = [];
     // A cancel stops the script and whatever it started.
-    const onAbort = (): void => {
-      const pid = child.pid;
-      if (pid === undefined) return;
-      signalTree(pid, 'SIGTERM');
+    const stop = (): void => {
+      if (pid === undefined || ended) return;
+      const target = pid;
+      signalTree(target, 'SIGTERM');
       timers.push(
         setTimeout(() => {
-          signalTree(pid, 'SIGKILL');
+          signalTree(target, 'SIGKILL');
         }, KILL_GRACE_MS).unref(),
       );
+    };
+    const onAbort = (): void => {
+      stop();
     };
     signal.addEventListener('abort', onAbort, { once: true });
     const finish = (end: ProcessEnd): void => {
@@ -111,19 +98,26 @@ export function runScriptProcess(
       output.flush();
       resolve(end);
     };
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      output.push('stderr', `cannot start ${launch.file}: ${error.code ?? error.message}\n`);
-      finish({ code: error.code === 'EACCES' ? 126 : 127, signal: null });
-    });
-    child.on('exit', (code, exitSignal) => {
-      timers.push(
-        setTimeout(() => {
-          finish({ code, signal: exitSignal });
-        }, DRAIN_AFTER_EXIT_MS),
-      );
-    });
-    child.on('close', (code, closeSignal) => {
-      finish({ code, signal: closeSignal });
+    startScript(launch, env, {
+      started: (started) => {
+        pid = started;
+        // Cancelled while it was being started.
+        if (signal.aborted) stop();
+      },
+      output: (stream, text) => {
+        if (!ended) output.push(stream, text);
+      },
+      exited: (code, exitSignal) => {
+        exit = { code, signal: exitSignal };
+        timers.push(
+          setTimeout(() => {
+            finish({ code, signal: exitSignal });
+          }, DRAIN_AFTER_EXIT_MS),
+        );
+      },
+      closed: () => {
+        finish(exit ?? { code: null, signal: null });
+      },
     });
   });
 }
