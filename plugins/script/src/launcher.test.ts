@@ -90,6 +90,8 @@ describe.each([
     const ran = await run({ file, args: [] });
     expect(ran.stdout).toBe('x'.repeat(300_000));
     expect(ran).toMatchObject({ code: null, signal: 'SIGTERM' });
+    const abort = script('abort.sh', '#!/bin/sh\nkill -ABRT $$\n');
+    expect(await run({ file: abort, args: [] })).toMatchObject({ code: null, signal: 'SIGABRT' });
   });
 
   it('fails a program that is missing (127) or not executable (126), as a shell would', async () => {

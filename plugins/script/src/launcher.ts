@@ -37,10 +37,11 @@ export interface ScriptEvents {
 /** Where the launcher script is (`<plugin>/libexec`, beside `dist/`). */
 const LAUNCHER = fileURLToPath(new URL('../libexec/launcher.pl', import.meta.url));
 
-/** Signal names by number. */
-const SIGNALS = new Map<number, NodeJS.Signals>(
-  Object.entries(constants.signals).map(([name, number]) => [number, name as NodeJS.Signals]),
-);
+/** Signal names by number; the first name of a number wins (SIGABRT, not SIGIOT), as in Node. */
+const SIGNALS = new Map<number, NodeJS.Signals>();
+for (const [name, number] of Object.entries(constants.signals)) {
+  if (!SIGNALS.has(number)) SIGNALS.set(number, name as NodeJS.Signals);
+}
 
 /** The perl on PATH, if any (looked for once). */
 let perl: string | null | undefined;
