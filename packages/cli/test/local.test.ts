@@ -326,6 +326,15 @@ describe('cairn local mode, when something is wrong', () => {
     expect(cairn(['uninstall', '-d', 'missing-plugin'], env).status).toBe(0);
   });
 
+  it('names a plugin whose package.json declares a bad concurrentOperations', () => {
+    const r = cairn(['install', join(fixtures, 'bad-plugin-package')], env);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(
+      /PluginNotFoundError: cannot resolve plugin "greedy": \S+\/plugins\/greedy\/package\.json: cairn\.concurrentOperations must be a positive integer, not "lots"\n/,
+    );
+    expect(cairn(['uninstall', '-d', 'bad-plugin-package'], env).status).toBe(0);
+  });
+
   it('uploads a blueprint whose folder holds $CAIRN_HOME, leaving the state out of the copy', () => {
     const project = mkdtempSync(join(tmpdir(), 'cairn-project-'));
     homes.push(project);
