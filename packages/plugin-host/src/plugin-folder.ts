@@ -29,7 +29,7 @@ function declaredEntry(pkg: PluginPackage): string | undefined {
   return typeof pkg.main === 'string' ? pkg.main : undefined;
 }
 
-/** Why a package.json's `cairn.concurrentOperations` is unusable. */
+/** A plugin's package.json that cannot be used: not JSON, or a bad `cairn.concurrentOperations`. */
 export class PluginPackageError extends Error {
   constructor(message: string) {
     super(message);

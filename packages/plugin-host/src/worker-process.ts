@@ -123,9 +123,7 @@ export class WorkerProcess {
   get state(): WorkerState {
     return this.currentState;
   }
-  /** How many runs it has finished. */
-  uses = 0;
-  /** How many runs it has been given (finished or not). */
+  /** How many runs it has been given (finished or not); the pool recycles by this count. */
   begun = 0;
   /** Resolves once the process has exited and every pending operation is settled. */
   readonly exited: Promise<void>;
@@ -710,7 +708,6 @@ export class WorkerProcess {
    */
   private complete(run: Run): void {
     if (run.work.done === undefined || this.runs.get(run.id) !== run) return;
-    this.uses += 1;
     this.runs.delete(run.id);
     if (this.currentState === 'busy' && this.runs.size === 0) {
       this.currentState = 'idle';

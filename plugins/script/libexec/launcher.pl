@@ -21,15 +21,12 @@ $SIG{PIPE} = 'DEFAULT';
 $SIG{CHLD} = sub { };
 binmode STDIN;
 binmode STDOUT;
-my $out = select(STDOUT);
 $| = 1;
-select($out);
 
 my $select = IO::Select->new(\*STDIN);
 my %streams;    # fileno => [id, kind, handle]
 my %ids;        # pid => id
 my $input = '';
-my $open = 1;
 
 sub report {
     my ($id, $kind, $data) = @_;
@@ -94,7 +91,7 @@ sub reap {
     }
 }
 
-while ($open || %ids || %streams) {
+while (1) {
     # Children are reaped on every turn. SIGCHLD cuts the wait short; the timeout is for the
     # one that comes between the reaping and the wait.
     my @ready = $select->can_read(%ids ? 0.1 : undef);
@@ -102,8 +99,6 @@ while ($open || %ids || %streams) {
         if ($handle == \*STDIN) {
             my $n = sysread(STDIN, my $chunk, 65536);
             if (!$n) {
-                $open = 0;
-                $select->remove(\*STDIN);
                 exit 0;
             }
             $input .= $chunk;

@@ -78,7 +78,7 @@ class Launcher {
   private readonly jobs = new Map<string, Job>();
   private next = 1;
   private buffered = Buffer.alloc(0);
-  dead = false;
+  private dead = false;
 
   constructor(perlPath: string) {
     this.child = spawn(perlPath, [LAUNCHER], { stdio: ['pipe', 'pipe', 'inherit'] });
