@@ -32,6 +32,47 @@ const deepImports = {
   message: "Import another package only through its front door ('@cairn/<name>').",
 };
 
+/**
+ * Which Cairn packages each package may import (docs/architecture.md, "Allowed dependencies").
+ * Tests may reach further (a plugin's tests run it under the real host), so only `src/` is held
+ * to it, less its test files.
+ */
+const ALLOWED_DEPENDENCIES = {
+  'packages/errors': [],
+  'packages/dsl': ['errors'],
+  'packages/store': ['errors'],
+  'packages/plugin-protocol': ['errors'],
+  'packages/plugin-sdk': ['plugin-protocol', 'errors'],
+  'packages/engine': ['dsl', 'store', 'errors'],
+  'packages/plugin-host': ['plugin-protocol', 'engine', 'errors'],
+  'packages/cli': ['engine', 'dsl', 'store', 'plugin-host', 'errors'],
+  'plugins/script': ['plugin-sdk'],
+};
+const CAIRN_PACKAGES = [
+  ...new Set(Object.keys(ALLOWED_DEPENDENCIES).map((dir) => dir.split('/')[1])),
+  'plugin-script',
+];
+const layering = Object.entries(ALLOWED_DEPENDENCIES).map(([dir, allowed]) => ({
+  files: [`${dir}/src/**/*.ts`],
+  ignores: [`${dir}/src/**/*.test.ts`, `${dir}/src/testing/**`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          deepImports,
+          {
+            group: CAIRN_PACKAGES.filter(
+              (name) => !allowed.includes(name) && `packages/${name}` !== dir,
+            ).flatMap((name) => [`@cairn/${name}`, `@cairn/${name}/*`]),
+            message: `${dir} may depend only on ${allowed.length === 0 ? 'no Cairn package' : allowed.map((name) => `@cairn/${name}`).join(', ')} (docs/architecture.md).`,
+          },
+        ],
+      },
+    ],
+  },
+}));
+
 export default tseslint.config(
   {
     ignores: [
@@ -74,6 +115,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [deepImports] }],
     },
   },
+  ...layering,
   {
     // The DSL runs in the browser too: Node built-ins only under src/node/.
     files: ['packages/dsl/src/**/*.ts'],

@@ -24,6 +24,7 @@ const BY_CODE: Record<ErrorCode, ExitStatus> = {
   IO: EXIT.USAGE,
   TIMEOUT: EXIT.FAILED,
   CANCELLED: EXIT.FAILED,
+  BUNDLE_INVALID: EXIT.FAILED,
 };
 
 /** The exit status for an error code. */

@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   IO: 'Reading or writing a file or a network resource failed',
   TIMEOUT: 'An operation did not finish in its time limit',
   CANCELLED: 'The work was cancelled',
+  BUNDLE_INVALID:
+    'A plugin bundle is malformed, tampered with, unsigned where a signature is required, or made for another platform or Cairn API',
 } as const;
 
 /** A stable error code. */

@@ -3,12 +3,9 @@
  * long-lived worker processes and serves their `ctx` calls. {@link createLocalExecutor}
  * implements the engine's `Executor` and `WorkflowExecutor` ports.
  *
- * Plugin calling convention: a plugin is an ESM module; `operation.function` (e.g.
- * `tasks.create`) is a property path into its exports; the function is called as
- * `fn(ctx, inputs)` and awaited. Throw `NonRecoverableError`, `RecoverableError` (with
- * `retryAfter` seconds) or call `ctx.operation.retry()`; any other error is recoverable.
- * A workflow function is found the same way and called as `fn(ctx, parameters)` with a
- * {@link WorkflowContext}: it builds task graphs and has the engine run them.
+ * A worker is the plugin's own copy of `@cairn/plugin-sdk`'s worker runtime: the host starts it,
+ * speaks the protocol (`@cairn/plugin-protocol`) with it, serves its `ctx` calls, and enforces
+ * time and memory limits. What a plugin looks like to its author is the SDK's business.
  */
 export {
   createLocalExecutor,
@@ -18,35 +15,4 @@ export {
 } from './local-executor.js';
 export { pluginAt, PluginPackageError } from './plugin-folder.js';
 export { HOST_FAILURE_RECOVERABLE, HOST_FAILURE_TYPES, type HostFailureType } from './failures.js';
-export {
-  NonRecoverableError,
-  OperationRetry,
-  RecoverableError,
-  WorkflowFailed,
-  type PluginErrorCause,
-  type PluginErrorOptions,
-  type RecoverableErrorOptions,
-} from './plugin-errors.js';
-export { defaultWorkerScript } from './worker-script.js';
-export { WORKER_RUNTIME_VERSION } from './worker/runtime.js';
-export type {
-  ContextEndpoint,
-  ContextInstance,
-  ContextInstanceView,
-  ContextLogger,
-  ContextNode,
-  ContextRelationship,
-  OperationContext,
-} from './worker/context.js';
-export type {
-  ExecuteOperationOptions,
-  WorkflowContext,
-  WorkflowGraph,
-  WorkflowNode,
-  WorkflowNodeInstance,
-  WorkflowRelationship,
-  WorkflowSequence,
-  WorkflowStep,
-  WorkflowTask,
-  WorkflowTaskKind,
-} from './worker/workflow-context.js';
+export { sdkRuntimeNear } from './plugin-runtime.js';

@@ -19,7 +19,7 @@ import type {
 import { DEFAULT_MAX_MESSAGE_LENGTH } from '@cairn/plugin-protocol';
 import { failedOutcome, hostFailure } from './failures.js';
 import { WorkerPool, type PoolLimits } from './worker-pool.js';
-import { defaultWorkerScript } from './worker-script.js';
+import { sdkRuntimeNear, SDK_PACKAGE } from './plugin-runtime.js';
 import type { WorkerSettings } from './worker-process.js';
 
 /** Which code runs a plugin's operations. */
@@ -35,6 +35,12 @@ export interface ResolvedPlugin {
    * `"cairn": {"concurrentOperations": N}` (see {@link pluginAt}).
    */
   readonly concurrentOperations?: number;
+  /**
+   * The worker runtime to start for this plugin: the `./worker` script of the plugin's own copy
+   * of `@cairn/plugin-sdk`. Default: the one Node would find from `entry`, else the executor's
+   * `fallbackRuntime`.
+   */
+  readonly runtime?: string;
 }
 
 /**
@@ -78,7 +84,13 @@ export interface LocalExecutorOptions {
   startTimeoutMs?: number;
   /** How long a worker waits for the host to answer a `ctx` call (default 60000). */
   rpcTimeoutMs?: number;
-  /** The worker script to spawn (default: the built `dist/worker/main.js`); for tests. */
+  /**
+   * The worker runtime for a plugin that carries none (a plain JavaScript folder without
+   * `@cairn/plugin-sdk` among its dependencies): the caller's own SDK's `./worker` script.
+   * Without it, such a plugin fails to start with a `PluginNotFoundError` that says why.
+   */
+  fallbackRuntime?: string;
+  /** A worker script to start for every plugin, whatever runtime it carries; for tests. */
   workerScript?: string;
 }
 
@@ -102,8 +114,7 @@ const SYNC_WAIT_MS = 500;
  * of its worker, comes back as a `failed` outcome.
  */
 export function createLocalExecutor(options: LocalExecutorOptions): LocalExecutor {
-  const settings: WorkerSettings = {
-    workerScript: options.workerScript ?? defaultWorkerScript(),
+  const settings: Omit<WorkerSettings, 'workerScript'> = {
     memoryLimitMb: options.memoryLimitMb ?? 512,
     killGraceMs: options.killGraceMs ?? 2000,
     startTimeoutMs: options.startTimeoutMs ?? 10_000,
@@ -168,8 +179,19 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
     const entry = resolvePath(resolved.entry);
     let pool = pools[job].get(entry);
     if (pool === undefined) {
+      const workerScript =
+        options.workerScript ??
+        resolved.runtime ??
+        sdkRuntimeNear(entry) ??
+        options.fallbackRuntime;
+      if (workerScript === undefined) {
+        return hostFailure(
+          'PluginNotFoundError',
+          `plugin ${pluginLabel(plugin)} has no worker runtime, so ${what} cannot run: add ${SDK_PACKAGE} to its dependencies (found nothing from ${entry})`,
+        );
+      }
       const concurrency = Math.max(1, Math.floor(resolved.concurrentOperations ?? 1));
-      pool = new WorkerPool(entry, settings, limits, concurrency);
+      pool = new WorkerPool(entry, { ...settings, workerScript }, limits, concurrency);
       pools[job].set(entry, pool);
     }
     return pool;

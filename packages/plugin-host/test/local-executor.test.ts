@@ -1,4 +1,15 @@
-import { existsSync, readFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Executor, OperationOutcome } from '@cairn/engine';
 import { createLocalExecutor } from '../src/index.js';
@@ -604,5 +615,76 @@ describe('worker lifecycle', () => {
       type: 'ExecutorClosedError',
     });
     await host.close();
+  });
+});
+
+describe('which worker runtime runs a plugin', () => {
+  const SDK_WORKER = fileURLToPath(import.meta.resolve('@cairn/plugin-sdk/worker'));
+
+  /** A plugin folder outside the repository (so Node finds no SDK above it). */
+  function pluginOutsideRepo(withSdkWorker?: string): string {
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-runtime-test-'));
+    copyFileSync(FAULTY_PLUGIN, join(dir, 'index.js'));
+    if (withSdkWorker !== undefined) {
+      const sdk = join(dir, 'node_modules', '@cairn', 'plugin-sdk');
+      mkdirSync(sdk, { recursive: true });
+      writeFileSync(
+        join(sdk, 'package.json'),
+        JSON.stringify({ name: '@cairn/plugin-sdk', exports: { './worker': './worker.js' } }),
+      );
+      copyFileSync(withSdkWorker, join(sdk, 'worker.js'));
+    }
+    return dir;
+  }
+
+  it("starts the plugin's own copy of the SDK, not the caller's fallback", async () => {
+    // The plugin's "SDK" is a worker that speaks protocol 999: the refusal proves it ran.
+    const dir = pluginOutsideRepo(fixture('old-worker.js'));
+    const host = createLocalExecutor({
+      resolvePlugin: () => ({ entry: join(dir, 'index.js') }),
+      fallbackRuntime: SDK_WORKER,
+      killGraceMs: GRACE_MS,
+    });
+    try {
+      const error = failure(await host.run(request('ok'), new RecordingCallbacks()));
+      expect(error).toMatchObject({ type: 'ProtocolMismatchError' });
+      expect(error.message).toContain('protocol 999');
+    } finally {
+      await host.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('runs a plugin that carries no SDK on the fallback runtime', async () => {
+    const dir = pluginOutsideRepo();
+    const host = createLocalExecutor({
+      resolvePlugin: () => ({ entry: join(dir, 'index.js') }),
+      fallbackRuntime: SDK_WORKER,
+      killGraceMs: GRACE_MS,
+    });
+    try {
+      const outcome = await host.run(request('ok'), new RecordingCallbacks());
+      expect(outcome.status).toBe('succeeded');
+    } finally {
+      await host.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('fails a plugin with no runtime at all with PluginNotFoundError saying what to add', async () => {
+    const dir = pluginOutsideRepo();
+    const host = createLocalExecutor({
+      resolvePlugin: () => ({ entry: join(dir, 'index.js') }),
+      killGraceMs: GRACE_MS,
+    });
+    try {
+      const error = failure(await host.run(request('ok'), new RecordingCallbacks()));
+      expect(error).toMatchObject({ type: 'PluginNotFoundError', recoverable: false });
+      expect(error.message).toContain('has no worker runtime');
+      expect(error.message).toContain('add @cairn/plugin-sdk to its dependencies');
+    } finally {
+      await host.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

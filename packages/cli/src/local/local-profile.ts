@@ -26,6 +26,15 @@ function bundledPluginsDir(): string {
 }
 
 /**
+ * The worker runtime of the SDK the CLI ships with, for plugins that carry none of their own (a
+ * plain JavaScript folder shipped with a blueprint). A plugin with `@cairn/plugin-sdk` among its
+ * dependencies runs its own copy.
+ */
+function fallbackRuntime(): string {
+  return fileURLToPath(import.meta.resolve('@cairn/plugin-sdk/worker'));
+}
+
+/**
  * Secrets for `get_secret` in local mode: a JSON object in `$CAIRN_HOME/secrets.json`, and
  * environment variables `CAIRN_SECRET_<KEY>` (which win).
  */
@@ -99,6 +108,7 @@ export async function openLocal(options: LocalOptions = {}): Promise<LocalProfil
   const blueprintDirs = new Map<string, string>();
   for (const bp of await store.listBlueprints()) blueprintDirs.set(bp.id, bp.resources_path);
   const executor = createLocalExecutor({
+    fallbackRuntime: fallbackRuntime(),
     ...(options.maxWorkersPerPlugin === undefined
       ? {}
       : { maxWorkersPerPlugin: options.maxWorkersPerPlugin }),

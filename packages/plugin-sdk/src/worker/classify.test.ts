@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NonRecoverableError, OperationRetry, RecoverableError } from '../plugin-errors.js';
+import { NonRecoverableError, OperationRetry, RecoverableError } from '../errors.js';
 import { classifyError } from './classify.js';
 
 describe('classifyError', () => {

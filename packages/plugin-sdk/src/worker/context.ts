@@ -18,7 +18,7 @@ import {
   type RpcMethod,
   type RpcMethods,
 } from '@cairn/plugin-protocol';
-import { NonRecoverableError } from '../plugin-errors.js';
+import { NonRecoverableError } from '../errors.js';
 import {
   downloadResource,
   readResource,
@@ -27,13 +27,16 @@ import {
   type TemplateVariables,
 } from './resources.js';
 
-/** `ctx.node`: the node template (properties are frozen). */
-export interface ContextNode {
+/**
+ * `ctx.node`: the node template (properties are frozen). `P` types the properties: give it the
+ * interface `cairn plugins typegen` writes for the node type.
+ */
+export interface ContextNode<P extends object = JsonObject> {
   readonly id: string;
   readonly name: string;
   readonly type: string;
   readonly type_hierarchy: readonly string[];
-  readonly properties: Readonly<JsonObject>;
+  readonly properties: Readonly<P>;
   readonly number_of_instances: number;
 }
 
@@ -89,13 +92,14 @@ export interface ContextLogger {
 /**
  * What an operation function receives as its first argument. Calling convention: the function
  * found at `operation.function` in the plugin's exports is called as `fn(ctx, inputs)` with
- * `this` the object it hangs from, and awaited; its resolved value is the result.
+ * `this` the object it hangs from, and awaited; its resolved value is the result. `P` types
+ * `ctx.node.properties` (see {@link ContextNode}).
  */
-export interface OperationContext {
+export interface OperationContext<P extends object = JsonObject> {
   /** `node-instance`, `relationship-instance`, or `deployment` (neither). */
   readonly type: 'node-instance' | 'relationship-instance' | 'deployment';
   /** Node operations only; throws a NonRecoverableError elsewhere, as Cloudify does. */
-  readonly node: ContextNode;
+  readonly node: ContextNode<P>;
   /** Node operations only; throws a NonRecoverableError elsewhere. */
   readonly instance: ContextInstance;
   /** Relationship operations only; throws a NonRecoverableError elsewhere. */

@@ -17,7 +17,7 @@ import {
   type WorkflowRunRequest,
   type WorkflowTaskData,
 } from '@cairn/plugin-protocol';
-import { NonRecoverableError, WorkflowFailed } from '../plugin-errors.js';
+import { NonRecoverableError, WorkflowFailed } from '../errors.js';
 import {
   createContextLogger,
   deepFreeze,

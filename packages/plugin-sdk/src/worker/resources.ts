@@ -5,7 +5,7 @@
 import { copyFile, mkdir, mkdtemp, readFile, realpath, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { NonRecoverableError } from '../plugin-errors.js';
+import { NonRecoverableError } from '../errors.js';
 
 function inside(root: string, candidate: string): boolean {
   const rel = relative(root, candidate);

@@ -1,6 +1,6 @@
 /**
- * The error classes plugin code throws, by name (Cloudify's `cloudify.exceptions`). The plugin
- * SDK will export its own copies; a worker classifies thrown values by `name` (and the
+ * The error classes plugin code throws, by name (Cloudify's `cloudify.exceptions`). A worker
+ * classifies thrown values by `name` (and the
  * `recoverable` / `retryAfter` properties), never with `instanceof`, so any copy works, and so
  * does a plain object thrown with the right name.
  */
