@@ -20,6 +20,7 @@ export function recordingStore(inner: Store, file: () => string | undefined): St
     },
     getDeployment: (id) => inner.getDeployment(id),
     listDeployments: (q) => inner.listDeployments(q),
+    setDeploymentPlugins: (id, plugins) => inner.setDeploymentPlugins(id, plugins),
     deleteDeployment: (id) => inner.deleteDeployment(id),
     getNodeInstance: (id) => inner.getNodeInstance(id),
     listNodeInstances: (q) => inner.listNodeInstances(q),

@@ -22,6 +22,7 @@ import {
 } from '@cairn/errors';
 import type {
   BlueprintRecord,
+  DeploymentPlugin,
   DeploymentRecord,
   ExecutionRecord,
   JsonObject,
@@ -78,6 +79,11 @@ export interface CreateDeploymentOptions {
    * diagnostics then point into the blueprint, with a code frame (a stored plan has no positions).
    */
   readonly sourceMap?: PlanSourceMap;
+  /**
+   * The installed plugin bundles the deployment runs (see `DeploymentRecord.plugins`): each
+   * operation of a pinned plugin reaches the executor with the pin's version and `bundle_id`.
+   */
+  readonly plugins?: readonly DeploymentPlugin[];
 }
 
 /** A deployment that could not be created: its inputs or functions are wrong. */
@@ -218,6 +224,7 @@ export class Engine {
       blueprint_id: options.blueprintId,
       inputs: prepared.deployment.inputs,
       plan: prepared.deployment.plan as unknown as JsonObject,
+      plugins: options.plugins ?? [],
       created_at: created,
       updated_at: created,
     };
@@ -647,6 +654,7 @@ export class Engine {
     const node = context.model.plan.nodes[0];
     const declared = context.model.plan.workflows[run.scope.workflow_id];
     const plugin = node !== undefined ? run.pluginOf(node, workflow.plugin) : undefined;
+    const pinned = context.model.deployment.plugins.find((p) => p.name === workflow.plugin);
     const fromPlan = Object.values(context.model.plan.workflow_plugins_to_install).find(
       (p) => p.name === workflow.plugin,
     );
@@ -661,10 +669,13 @@ export class Engine {
         tenant: run.scope.tenant,
         plugin: {
           name: workflow.plugin,
-          package_name: fromPlan?.package_name ?? plugin?.package_name ?? null,
-          package_version: fromPlan?.package_version ?? plugin?.package_version ?? null,
+          package_name:
+            pinned?.package_name ?? fromPlan?.package_name ?? plugin?.package_name ?? null,
+          package_version:
+            pinned?.package_version ?? fromPlan?.package_version ?? plugin?.package_version ?? null,
           source: fromPlan?.source ?? plugin?.source ?? null,
           properties: fromPlan?.properties ?? {},
+          bundle_id: pinned?.bundle_id ?? null,
         },
         function: declared?.operation ?? workflow.function,
         resume,
@@ -742,6 +753,29 @@ export class Engine {
       }
     }
     return out;
+  }
+
+  /**
+   * Moves a deployment to other installed plugin bundles (`cairn deployments update-plugins`).
+   * Refused (ConflictError) while one of its executions runs: an execution keeps the plugins it
+   * started with. NotFoundError when the deployment does not exist.
+   */
+  async updateDeploymentPlugins(
+    deploymentId: string,
+    plugins: readonly DeploymentPlugin[],
+  ): Promise<void> {
+    if ((await this.store.getDeployment(deploymentId)) === undefined) {
+      throw new NotFoundError(`There is no deployment '${deploymentId}'.`);
+    }
+    await this.recoverInterrupted(deploymentId);
+    const executions = await this.store.listExecutions({ deployment_id: deploymentId });
+    const active = executions.find((e) => !END_STATES.has(e.status));
+    if (active !== undefined) {
+      throw new ConflictError(
+        `The deployment '${deploymentId}' has a running execution (${active.id}, ${active.workflow_id}); update its plugins when it has ended.`,
+      );
+    }
+    await this.store.setDeploymentPlugins(deploymentId, plugins);
   }
 
   /** The deployment's outputs, evaluated now. */

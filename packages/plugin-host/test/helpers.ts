@@ -78,6 +78,7 @@ export function request(fn: string, overrides: Partial<OperationRequest> = {}): 
       package_version: '1.0.0',
       source: null,
       properties: { region: 'eu' },
+      bundle_id: null,
     },
     operation: {
       name: 'cloudify.interfaces.lifecycle.create',
@@ -182,6 +183,7 @@ export function workflowRequest(
       package_version: '1.0.0',
       source: null,
       properties: {},
+      bundle_id: null,
     },
     function: fn,
     parameters: { size: 3, names: ['a', 'b'] },

@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSqliteStore } from './index.js';
+import { migration0001 } from './migrations/0001-initial.js';
 import { CAIRN_APPLICATION_ID } from './sqlite/migrate.js';
+import { openDatabase } from './sqlite/open-database.js';
 import { aBlueprint, aDeployment, anExecution, anInstance } from './testing/fixtures.js';
 import { describeStoreConformance, expectCairnError } from './testing/store-conformance.js';
 
@@ -67,7 +69,10 @@ describe('createSqliteStore', () => {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(db.pragma('application_id', { simple: true })).toBe(CAIRN_APPLICATION_ID);
       const versions = db.prepare('SELECT version, name FROM schema_migrations').all();
-      expect(versions).toEqual([{ version: 1, name: 'initial' }]);
+      expect(versions).toEqual([
+        { version: 1, name: 'initial' },
+        { version: 2, name: 'deployment-plugins' },
+      ]);
       const tables = db
         .prepare<[], string>(
           "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
@@ -92,7 +97,27 @@ describe('createSqliteStore', () => {
     const count = inspect((db) =>
       db.prepare<[], number>('SELECT COUNT(*) FROM schema_migrations').pluck().get(),
     );
-    expect(count).toBe(1);
+    expect(count).toBe(2);
+  });
+
+  it('upgrades a database made before deployments had pinned plugins, keeping them', async () => {
+    // Version 1 only, with one deployment, as an earlier Cairn left it.
+    openDatabase({ path, busyTimeoutMs: 1000, migrations: [migration0001] }).close();
+    const db = new Database(path);
+    db.prepare(
+      "INSERT INTO blueprints (id, plan, main_file_name, resources_path, description, created_at, updated_at) VALUES ('bp', '{}', 'blueprint.yaml', '/bp', NULL, 't', 't')",
+    ).run();
+    db.prepare(
+      "INSERT INTO deployments (id, blueprint_id, inputs, plan, created_at, updated_at) VALUES ('dep', 'bp', '{}', '{}', 't', 't')",
+    ).run();
+    db.close();
+
+    const store = createSqliteStore({ path });
+    try {
+      expect(await store.getDeployment('dep')).toMatchObject({ id: 'dep', plugins: [] });
+    } finally {
+      await store.close();
+    }
   });
 
   it('refuses a database written by a newer Cairn', async () => {
@@ -112,7 +137,7 @@ describe('createSqliteStore', () => {
     expect(error).toMatchObject({
       name: 'SchemaVersionError',
       code: 'CONFLICT',
-      details: { path, found_version: 99, supported_version: 1 },
+      details: { path, found_version: 99, supported_version: 2 },
     });
     expect(String(error)).toContain(path);
     expect(String(error)).toContain('upgrade Cairn');

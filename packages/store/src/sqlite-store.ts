@@ -18,6 +18,7 @@ import {
   nodeInstanceRow,
   taskRecord,
   taskRow,
+  toJson,
 } from './sqlite/rows.js';
 import { isUniqueViolation, toStoreError } from './sqlite/sql-errors.js';
 import {
@@ -29,6 +30,7 @@ import {
 import type {
   BatchResult,
   BlueprintRecord,
+  DeploymentPlugin,
   DeploymentRecord,
   EventQuery,
   EventRecord,
@@ -233,6 +235,21 @@ class SqliteStore implements Store {
           ? this.sql.listDeployments.all()
           : this.sql.listDeploymentsOfBlueprint.all(blueprintId);
       return rows.map(deploymentRecord);
+    });
+  }
+
+  setDeploymentPlugins(id: string, plugins: readonly DeploymentPlugin[]): Promise<void> {
+    return this.write(`pinning the plugins of deployment ${quote(id)}`, () => {
+      const changed = this.sql.setDeploymentPlugins.run({
+        id,
+        plugins: toJson(plugins, `deployment ${id}: plugins`),
+        updated_at: new Date().toISOString(),
+      }).changes;
+      if (changed === 0) {
+        throw new NotFoundError(`Deployment ${quote(id)} does not exist`, {
+          details: { deployment_id: id },
+        });
+      }
     });
   }
 

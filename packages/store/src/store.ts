@@ -38,8 +38,24 @@ export interface DeploymentRecord {
   readonly inputs: JsonObject;
   /** The deployment's plan, with deployment-time functions evaluated, as JSON. */
   readonly plan: JsonObject;
+  /**
+   * The installed plugin bundles it runs, pinned when it was created (or by a deliberate
+   * update): newer versions installed later do not change what it runs. Empty when its plugins
+   * are found by other means (a blueprint's plugin folder, a built-in plugin).
+   */
+  readonly plugins: readonly DeploymentPlugin[];
   readonly created_at: Timestamp;
   readonly updated_at: Timestamp;
+}
+
+/** A plugin a deployment is pinned to: the exact installed bundle it runs. */
+export interface DeploymentPlugin {
+  /** The key of the blueprint's `plugins:` entry (what operation mappings start with). */
+  readonly name: string;
+  readonly package_name: string;
+  readonly package_version: string;
+  /** The bundle's sha256 (the installed plugin's id in the plugin store). */
+  readonly bundle_id: string;
 }
 
 /** One relationship of a node instance to one target instance. */
@@ -200,6 +216,8 @@ export interface Store {
   ): Promise<void>;
   getDeployment(id: string): Promise<DeploymentRecord | undefined>;
   listDeployments(query?: { readonly blueprint_id?: string }): Promise<DeploymentRecord[]>;
+  /** Replaces the plugins a deployment is pinned to. NotFoundError if it does not exist. */
+  setDeploymentPlugins(id: string, plugins: readonly DeploymentPlugin[]): Promise<void>;
   /** Deletes a deployment with its instances, executions, tasks and events (one transaction). */
   deleteDeployment(id: string): Promise<void>;
 

@@ -48,6 +48,11 @@ export interface OperationPlugin {
   readonly package_name: string | null;
   readonly package_version: string | null;
   readonly source: string | null;
+  /**
+   * The installed bundle (its sha256) the deployment is pinned to for this plugin; null when the
+   * deployment pins none and the executor finds the plugin by name.
+   */
+  readonly bundle_id: string | null;
   readonly properties: JsonObject;
 }
 

@@ -270,12 +270,14 @@ export class RunState {
   /** The plugin an operation of `node` belongs to, as `ctx.plugin` shows it. */
   pluginOf(node: PlanNode, name: string): OperationPlugin {
     const declared = node.plugins.find((p) => p.name === name);
+    const pinned = this.model.deployment.plugins.find((p) => p.name === name);
     return {
       name,
-      package_name: declared?.package_name ?? null,
-      package_version: declared?.package_version ?? null,
+      package_name: pinned?.package_name ?? declared?.package_name ?? null,
+      package_version: pinned?.package_version ?? declared?.package_version ?? null,
       source: declared?.source ?? null,
       properties: declared?.properties ?? {},
+      bundle_id: pinned?.bundle_id ?? null,
     };
   }
 

@@ -40,6 +40,7 @@ export async function modelFromYaml(
       blueprint_id: 'bp',
       inputs: prepared.deployment.inputs,
       plan: prepared.deployment.plan as unknown as JsonObject,
+      plugins: [],
       created_at: now,
       updated_at: now,
     },

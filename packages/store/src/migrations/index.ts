@@ -4,9 +4,10 @@
  * To change the schema, add `NNNN-name.ts` and append it; never edit a migration that has shipped.
  */
 import { migration0001 } from './0001-initial.js';
+import { migration0002 } from './0002-deployment-plugins.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
 
 /** Every migration, in version order. */
-export const MIGRATIONS: readonly Migration[] = [migration0001];
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002];

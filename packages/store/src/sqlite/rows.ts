@@ -6,6 +6,7 @@
 import { InvalidInputError, type JsonValue } from '@cairn/errors';
 import type {
   BlueprintRecord,
+  DeploymentPlugin,
   DeploymentRecord,
   EventRecord,
   ExecutionRecord,
@@ -34,6 +35,7 @@ export interface DeploymentRow {
   blueprint_id: string;
   inputs: string;
   plan: string;
+  plugins: string;
   created_at: string;
   updated_at: string;
 }
@@ -156,6 +158,7 @@ export function deploymentRow(record: DeploymentRecord): DeploymentRow {
     blueprint_id: record.blueprint_id,
     inputs: toJson(record.inputs, `deployment ${record.id}: inputs`),
     plan: toJson(record.plan, `deployment ${record.id}: plan`),
+    plugins: toJson(record.plugins, `deployment ${record.id}: plugins`),
     created_at: record.created_at,
     updated_at: record.updated_at,
   };
@@ -168,6 +171,7 @@ export function deploymentRecord(row: DeploymentRow): DeploymentRecord {
     blueprint_id: row.blueprint_id,
     inputs: fromJson(row.inputs) as JsonObject,
     plan: fromJson(row.plan) as JsonObject,
+    plugins: fromJson(row.plugins) as DeploymentPlugin[],
     created_at: row.created_at,
     updated_at: row.updated_at,
   };

@@ -13,7 +13,7 @@ type Db = BetterSqlite3.Database;
 
 const BLUEPRINT_COLUMNS =
   'id, plan, main_file_name, resources_path, description, created_at, updated_at';
-const DEPLOYMENT_COLUMNS = 'id, blueprint_id, inputs, plan, created_at, updated_at';
+const DEPLOYMENT_COLUMNS = 'id, blueprint_id, inputs, plan, plugins, created_at, updated_at';
 const INSTANCE_COLUMNS =
   'id, deployment_id, node_id, host_id, state, runtime_properties, system_properties, ' +
   'relationships, scaling_groups, instance_index, version';
@@ -52,6 +52,7 @@ export interface Statements {
   readonly listDeployments: Statement<[], DeploymentRow>;
   readonly listDeploymentsOfBlueprint: Statement<[string], DeploymentRow>;
   readonly deleteDeployment: Statement<[string]>;
+  readonly setDeploymentPlugins: Statement<{ id: string; plugins: string; updated_at: string }>;
   readonly insertInstance: Statement<NodeInstanceRow>;
   readonly getInstance: Statement<[string], NodeInstanceRow>;
   readonly instanceDeployment: Statement<[string], string>;
@@ -109,6 +110,9 @@ export function prepareStatements(db: Db): Statements {
       `SELECT ${DEPLOYMENT_COLUMNS} FROM deployments WHERE blueprint_id = ? ORDER BY pk`,
     ),
     deleteDeployment: db.prepare<[string]>('DELETE FROM deployments WHERE id = ?'),
+    setDeploymentPlugins: db.prepare<{ id: string; plugins: string; updated_at: string }>(
+      'UPDATE deployments SET plugins = @plugins, updated_at = @updated_at WHERE id = @id',
+    ),
 
     insertInstance: db.prepare<NodeInstanceRow>(
       `INSERT INTO node_instances (${INSTANCE_COLUMNS}) VALUES (${params(INSTANCE_COLUMNS)})`,

@@ -39,6 +39,7 @@ export function aDeployment(
     blueprint_id,
     inputs: { size: 'small', replicas: 2, tags: ['a', 'b'] },
     plan: { nodes: [], outputs: { ip: { value: '10.0.0.1' } } },
+    plugins: [],
     created_at: T0,
     updated_at: T0,
     ...overrides,

@@ -165,6 +165,25 @@ export function describeStoreConformance(name: string, harness: ConformanceHarne
         expect(await store.getDeployment('dep')).toEqual(aDeployment('dep', 'bp'));
       });
 
+      it('keeps the plugins a deployment is pinned to, and replaces them on request', async () => {
+        const pin = {
+          name: 'file',
+          package_name: 'cairn-file-plugin',
+          package_version: '1.0.0',
+          bundle_id: 'a'.repeat(64),
+        };
+        await store.putBlueprint(aBlueprint('bp'));
+        await store.createDeployment(aDeployment('dep', 'bp', { plugins: [pin] }), []);
+        expect((await store.getDeployment('dep'))?.plugins).toEqual([pin]);
+        const moved = { ...pin, package_version: '1.1.0', bundle_id: 'b'.repeat(64) };
+        await store.setDeploymentPlugins('dep', [moved]);
+        const after = await store.getDeployment('dep');
+        expect(after?.plugins).toEqual([moved]);
+        expect(after?.updated_at).not.toBe(aDeployment('dep', 'bp').updated_at);
+        expect((await store.listDeployments())[0]?.plugins).toEqual([moved]);
+        await expectCairnError(store.setDeploymentPlugins('missing', []), 'NOT_FOUND');
+      });
+
       it('refuses a deployment whose blueprint does not exist', async () => {
         const error = await expectCairnError(
           store.createDeployment(aDeployment('dep', 'missing'), [anInstance('vm_1', 'dep')]),
