@@ -16,3 +16,28 @@ export {
 export { pluginAt, PluginPackageError } from './plugin-folder.js';
 export { HOST_FAILURE_RECOVERABLE, HOST_FAILURE_TYPES, type HostFailureType } from './failures.js';
 export { sdkRuntimeNear } from './plugin-runtime.js';
+export { probeFunctions, type ProbeResult } from './bundle/probe.js';
+export {
+  BundleError,
+  CAIRN_PLUGIN_API_VERSION,
+  DEFAULT_CAIRN_API_RANGE,
+  generateSigningKey,
+  getInstalled,
+  installBundle,
+  keyIdOf,
+  listInstalled,
+  packPlugin,
+  readBundle,
+  removeInstalled,
+  signBundle,
+  type BundleErrorReason,
+  type BundleInfo,
+  type BundleManifest,
+  type InstalledPlugin,
+  type PackOptions,
+  type PackResult,
+  type ReadBundleOptions,
+  type SignatureStatus,
+  type SigningKey,
+  type SupportedPlatform,
+} from './bundle/index.js';
