@@ -45,13 +45,14 @@ const ALLOWED_DEPENDENCIES = {
   'packages/plugin-sdk': ['plugin-protocol', 'errors'],
   'packages/engine': ['dsl', 'store', 'errors'],
   'packages/plugin-host': ['plugin-protocol', 'engine', 'errors'],
+  'packages/plugin-testing': ['dsl', 'engine', 'store', 'plugin-host', 'plugin-sdk', 'errors'],
   'packages/cli': ['engine', 'dsl', 'store', 'plugin-host', 'errors'],
   'plugins/script': ['plugin-sdk'],
+  'plugins/file': ['plugin-sdk'],
 };
-const CAIRN_PACKAGES = [
-  ...new Set(Object.keys(ALLOWED_DEPENDENCIES).map((dir) => dir.split('/')[1])),
-  'plugin-script',
-];
+/** The npm name (without `@cairn/`) of the package in `dir`: `plugins/file` is `plugin-file`. */
+const packageName = (dir) => (dir.startsWith('plugins/') ? `plugin-${dir.slice(8)}` : dir.slice(9));
+const CAIRN_PACKAGES = [...new Set(Object.keys(ALLOWED_DEPENDENCIES).map(packageName))];
 const layering = Object.entries(ALLOWED_DEPENDENCIES).map(([dir, allowed]) => ({
   files: [`${dir}/src/**/*.ts`],
   ignores: [`${dir}/src/**/*.test.ts`, `${dir}/src/testing/**`],
@@ -63,7 +64,7 @@ const layering = Object.entries(ALLOWED_DEPENDENCIES).map(([dir, allowed]) => ({
           deepImports,
           {
             group: CAIRN_PACKAGES.filter(
-              (name) => !allowed.includes(name) && `packages/${name}` !== dir,
+              (name) => !allowed.includes(name) && name !== packageName(dir),
             ).flatMap((name) => [`@cairn/${name}`, `@cairn/${name}/*`]),
             message: `${dir} may depend only on ${allowed.length === 0 ? 'no Cairn package' : allowed.map((name) => `@cairn/${name}`).join(', ')} (docs/architecture.md).`,
           },

@@ -23,8 +23,12 @@
  * Environment: BENCH_DIR (where blueprints and stores go, default $TMPDIR/cairn-bench),
  * BENCH_RUNS_1K / BENCH_RUNS_10K (parser warm runs per round, defaults 15 and 3), BENCH_ROUNDS
  * (parser rounds, default 3: the four cases run one after the other that many times, and the
- * warm runs of all rounds are pooled), BENCH_ONLY (`parser`, `engine` or `script`: run
- * only that benchmark).
+ * warm runs of all rounds are pooled), BENCH_ONLY (`parser`, `engine`, `script` or `plugins`:
+ * run only that benchmark), BENCH_PLUGIN_RUNS (plugin kit runs, default 5).
+ *
+ * Plugin kit (`bench/plugins-worker.js`): `cairn plugins pack` and `install` of a plugin with
+ * 20 MB of dependencies, a worker's cold start (with Node's own spawn time beside it) and the
+ * warm dispatch overhead of a no-op operation.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -518,10 +522,86 @@ function scriptBench() {
   return Object.values(met).every(Boolean);
 }
 
+/** Targets of the plugin kit (issue 5). */
+const PLUGIN_TARGETS = { packMs: 2000, installMs: 2000, coldStartMs: 150, dispatchMs: 1 };
+
+/** The plugin kit benchmark (`bench/plugins-worker.js`); true when every target is met. */
+function pluginsBench() {
+  console.log(`\nCairn plugin kit benchmark — node ${process.version}, ${cpus().length} CPU(s)`);
+  const child = spawnSync(process.execPath, [join(here, 'plugins-worker.js')], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (child.status !== 0) fail('the plugin kit benchmark failed', [child.stderr.trim()]);
+  const r = JSON.parse(child.stdout.trim().split('\n').pop());
+  const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  printTable(
+    ['measure', 'median', 'runs', 'for scale'],
+    [
+      [
+        `cairn plugins pack (${r.plugin.megabytes} MB of dependencies, ${r.plugin.files} files)`,
+        `${r.packMedianMs} ms`,
+        r.packMs.join(', '),
+        `bundle ${mb(r.plugin.bundleBytes)}`,
+      ],
+      [
+        'cairn plugins install (verify, extract, YAML check, entry probe)',
+        `${r.installMedianMs} ms`,
+        r.installMs.join(', '),
+        '',
+      ],
+      [
+        'worker cold start (first no-op operation of a fresh executor)',
+        `${r.coldMedianMs} ms`,
+        r.coldMs.join(', '),
+        `bare node spawn → first write: ${r.bareNodeMedianMs} ms (${r.bareNodeMs.join(', ')})`,
+      ],
+      [
+        'warm operation dispatch (no-op, run() → outcome)',
+        `${(r.warmMedianUs / 1000).toFixed(2)} ms`,
+        `p99 ${(r.warmP99Us / 1000).toFixed(2)} ms`,
+        '',
+      ],
+    ],
+  );
+  const met = {
+    pack: r.packMedianMs <= PLUGIN_TARGETS.packMs,
+    install: r.installMedianMs <= PLUGIN_TARGETS.installMs,
+    coldStart: r.coldMedianMs <= PLUGIN_TARGETS.coldStartMs,
+    dispatch: r.warmMedianUs / 1000 <= PLUGIN_TARGETS.dispatchMs,
+  };
+  console.log('');
+  console.log(
+    `pack: ${r.packMedianMs} ms (target ≤ ${PLUGIN_TARGETS.packMs} ms) ${verdict(met.pack)}`,
+  );
+  console.log(
+    `install: ${r.installMedianMs} ms (target ≤ ${PLUGIN_TARGETS.installMs} ms) ${verdict(met.install)}`,
+  );
+  console.log(
+    `worker cold start: ${r.coldMedianMs} ms (target ≤ ${PLUGIN_TARGETS.coldStartMs} ms; Node itself ${r.bareNodeMedianMs} ms of it) ${verdict(met.coldStart)}`,
+  );
+  console.log(
+    `warm dispatch: ${(r.warmMedianUs / 1000).toFixed(2)} ms (target ≤ ${PLUGIN_TARGETS.dispatchMs} ms) ${verdict(met.dispatch)}`,
+  );
+  console.log('');
+  console.log(
+    JSON.stringify({
+      bench: 'plugins',
+      node: process.version,
+      cpus: cpus().length,
+      ...r,
+      targets: PLUGIN_TARGETS,
+      met,
+    }),
+  );
+  return Object.values(met).every(Boolean);
+}
+
 const only = process.env.BENCH_ONLY;
 const allMet = [
   only === undefined || only === 'parser' ? parserBench() : true,
   only === undefined || only === 'engine' ? engineBench() : true,
   only === undefined || only === 'script' ? scriptBench() : true,
+  only === undefined || only === 'plugins' ? pluginsBench() : true,
 ].every(Boolean);
 if (process.env.BENCH_STRICT === '1' && !allMet) process.exit(1);

@@ -6,11 +6,13 @@ import { Command, CommanderError, Option } from 'commander';
 import { isCairnError, serializeError } from '@cairn/errors';
 import { registerBlueprintCommands } from './commands/blueprints.js';
 import { registerLocalCommands } from './commands/local-commands.js';
+import { registerPluginCommands } from './commands/plugins.js';
 import { EXIT, exitStatusFor } from './exit-codes.js';
 import { processOutput, type Output } from './output.js';
 
-/** The version printed by `cairn --version`. */
-export const VERSION = '0.1.0';
+import { VERSION } from './version.js';
+
+export { VERSION };
 
 /** Builds the program; commands write to `output` and record their exit status in `state`. */
 export function createProgram(output: Output, state: { status: number }): Command {
@@ -45,6 +47,7 @@ Examples:
   );
   registerBlueprintCommands(program, output, state);
   registerLocalCommands(program, output, state);
+  registerPluginCommands(program, output, state);
   program.addOption(new Option('--no-color', 'never use colours (also: NO_COLOR=1)').hideHelp());
   return program;
 }

@@ -39,6 +39,7 @@ export type { ImportRule } from './imports/import-string.js';
 export { isBuiltinTypesImport } from './imports/import-string.js';
 export {
   choosePluginYaml,
+  highestSatisfying,
   versionSatisfies,
   isValidVersionSpec,
 } from './imports/plugin-selection.js';

@@ -7,8 +7,11 @@
 
 /** One cause of a plugin error (Cloudify's `causes=[{type, message, traceback}]`). */
 export interface PluginErrorCause {
+  /** The error's class name, e.g. `ConnectionError`. */
   readonly type: string;
+  /** What went wrong. */
   readonly message: string;
+  /** A stack trace, when there is one. */
   readonly traceback?: string;
 }
 

@@ -5,10 +5,12 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { parseBlueprint, type ImportRule, type ParseResult } from '@cairn/dsl';
+import { parseBlueprint, type ImportHost, type ImportRule, type ParseResult } from '@cairn/dsl';
 import { createNodeHost, fileUrl, loadConfig, parseRuleArgument } from '@cairn/dsl/node';
 import { UsageError } from '@cairn/errors';
 import { parseInputs, type InputValue } from '../inputs.js';
+import { pluginStoreDir, resolvePluginImport } from '../local/installed-plugins.js';
+import { cairnHome } from '../local/local-profile.js';
 
 /** Options common to the blueprint commands. */
 export interface SourceOptions {
@@ -28,7 +30,10 @@ function collect(value: string, previous: string[] | undefined): string[] {
 /** Adds the shared options to a blueprint command. */
 export function addSourceOptions(command: Command): Command {
   return command
-    .option('--plugins-dir <dir>', 'resolve `plugin:NAME` imports from DIR/NAME/plugin*.yaml')
+    .option(
+      '--plugins-dir <dir>',
+      'resolve `plugin:NAME` imports from DIR/NAME/plugin*.yaml before the installed plugins',
+    )
     .option(
       '-i, --inputs <file|key=value>',
       'deployment inputs: a YAML/JSON file, or key=value pairs separated by ";" (repeatable)',
@@ -107,12 +112,25 @@ export async function parseWithOptions(
     if (!existsSync(file)) throw new UsageError(`--blueprint-import ${text}: no such file.`);
     blueprintImports[text.slice(0, eq)] = file;
   }
-  const host = createNodeHost({
+  const nodeHost = createNodeHost({
     cwd,
     ...(pluginsDir === undefined ? {} : { pluginsDir }),
     blueprintImports,
     offline: options.offline === true,
   });
+  // `plugin:` imports: a --plugins-dir given for this run first, then the installed plugins.
+  const store = pluginStoreDir(cairnHome());
+  const fromDir = nodeHost.resolvePlugin?.bind(nodeHost);
+  const host: ImportHost = {
+    ...nodeHost,
+    resolvePlugin: async (request) => {
+      if (fromDir !== undefined) {
+        const found = await fromDir(request);
+        if (found.ok) return found;
+      }
+      return resolvePluginImport(store, request);
+    },
+  };
   const result = await parseBlueprint(fileUrl(absolute, cwd), { host, importRules: rules });
   return { path, result, inputs };
 }

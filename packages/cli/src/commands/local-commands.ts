@@ -346,8 +346,10 @@ export function registerLocalCommands(program: Command, output: Output, state: S
     .addHelpText(
       'after',
       `
-State is kept in $CAIRN_HOME (default ~/.cairn). Plugin code is looked up in the
-blueprint's plugins/<name>/ folder, Cairn's own plugins, or where --plugin says.
+State is kept in $CAIRN_HOME (default ~/.cairn). A plugin the blueprint declares with a
+package_name runs from its installed bundle (cairn plugins install), pinned to the version
+chosen now; other plugin code is looked up in the blueprint's plugins/<name>/ folder, Cairn's
+own plugins, or where --plugin says.
 
 Examples:
   $ cairn install examples/hello-world
@@ -374,11 +376,14 @@ Examples:
             return;
           }
           const deploymentId = options.deploymentId ?? uploaded.id;
+          // Installed plugins are pinned now: installing newer versions later changes nothing.
+          const plugins = await local.pinPlugins(uploaded.plan);
           try {
             await local.engine.createDeployment({
               id: deploymentId,
               blueprintId: uploaded.id,
               inputs: uploaded.inputs,
+              plugins,
               ...(uploaded.sourceMap === undefined ? {} : { sourceMap: uploaded.sourceMap }),
             });
           } catch (error) {
@@ -656,6 +661,65 @@ function registerDeploymentCommands(program: Command, output: Output, state: Sta
           );
       });
     });
+  deployments
+    .command('update-plugins')
+    .description('move a deployment to newer installed versions of the plugins it is pinned to')
+    .argument('<deployment-id>', 'the deployment')
+    .option('--to-latest', 'the highest installed version, even of another major version')
+    .option('--plugin <name>', 'only this plugin (the plugins: key; repeatable)', collect)
+    .option('--json', 'print JSON')
+    .addHelpText(
+      'after',
+      `
+A deployment runs the plugin bundles chosen when it was created, whatever is installed later.
+This moves it, by default to the highest installed version with the same major version.`,
+    )
+    .action(
+      async (
+        deploymentId: string,
+        options: { toLatest?: boolean; plugin?: string[]; json?: boolean },
+      ) => {
+        await withLocal({}, async (local) => {
+          const deployment = await local.store.getDeployment(deploymentId);
+          if (deployment === undefined) {
+            throw new NotFoundError(`There is no deployment '${deploymentId}'.`);
+          }
+          const only = options.plugin === undefined ? undefined : new Set(options.plugin);
+          for (const name of only ?? []) {
+            if (!deployment.plugins.some((p) => p.name === name)) {
+              throw new UsageError(
+                `The deployment '${deploymentId}' is not pinned to a plugin '${name}' (pinned: ${deployment.plugins.map((p) => p.name).join(', ') || 'none'}).`,
+              );
+            }
+          }
+          const moves = await local.planPluginUpdate(deployment.plugins, {
+            toLatest: options.toLatest === true,
+            ...(only === undefined ? {} : { only }),
+          });
+          const changed = moves.filter((m) => m.to.bundle_id !== m.from.bundle_id);
+          if (changed.length > 0) {
+            await local.engine.updateDeploymentPlugins(
+              deploymentId,
+              moves.map((m) => m.to),
+            );
+          }
+          if (options.json === true) {
+            output.out(JSON.stringify(moves, null, 2));
+            return;
+          }
+          if (deployment.plugins.length === 0) {
+            output.err(`The deployment '${deploymentId}' is pinned to no installed plugin.`);
+          }
+          for (const m of moves) {
+            output.out(
+              m.to.bundle_id === m.from.bundle_id
+                ? `${m.from.name}: ${m.from.package_name} ${m.from.package_version} ${output.style.dim('(already the newest that fits)')}`
+                : `${m.from.name}: ${m.from.package_name} ${m.from.package_version} → ${m.to.package_version} ${output.style.dim(`(${m.to.bundle_id.slice(0, 12)})`)}`,
+            );
+          }
+        });
+      },
+    );
   for (const what of ['inputs', 'outputs', 'capabilities'] as const) {
     deployments
       .command(what)

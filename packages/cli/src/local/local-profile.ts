@@ -8,10 +8,23 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEngine, type Engine, type SecretSource } from '@cairn/engine';
-import { UsageError } from '@cairn/errors';
-import { createLocalExecutor, pluginAt } from '@cairn/plugin-host';
-import type { Executor } from '@cairn/engine';
-import { createSqliteStore, type Store } from '@cairn/store';
+import type { Plan, PlanOperation, PlanPlugin } from '@cairn/dsl';
+import { InvalidInputError, NotFoundError, UsageError } from '@cairn/errors';
+import {
+  createLocalExecutor,
+  listInstalled,
+  pluginAt,
+  probeFunctions,
+  type ResolvedPlugin,
+} from '@cairn/plugin-host';
+import type { Executor, OperationPlugin } from '@cairn/engine';
+import { createSqliteStore, type DeploymentPlugin, type Store } from '@cairn/store';
+import {
+  installedEntry,
+  installedVersions,
+  pluginStoreDir,
+  selectInstalled,
+} from './installed-plugins.js';
 
 /** The folder local mode keeps its state in. */
 export function cairnHome(env: NodeJS.ProcessEnv = process.env): string {
@@ -58,6 +71,25 @@ function localSecrets(home: string, env: NodeJS.ProcessEnv): SecretSource {
   };
 }
 
+/** The function paths `plan` maps to `plugin`: node and relationship operations, workflows. */
+function mappedFunctionsOf(plan: Plan, plugin: string): string[] {
+  const found = new Set<string>();
+  const add = (operations: Readonly<Record<string, PlanOperation>>): void => {
+    for (const op of Object.values(operations)) if (op.plugin === plugin) found.add(op.operation);
+  };
+  for (const node of plan.nodes) {
+    add(node.operations);
+    for (const rel of node.relationships) {
+      add(rel.source_operations);
+      add(rel.target_operations);
+    }
+  }
+  for (const workflow of Object.values(plan.workflows)) {
+    if (workflow.plugin === plugin) found.add(workflow.operation);
+  }
+  return [...found].sort();
+}
+
 /** Options of {@link openLocal}. */
 export interface LocalOptions {
   /** `NAME=DIR` pairs: where to find the code of plugins the blueprint uses. */
@@ -77,8 +109,25 @@ export interface LocalProfile {
   readonly store: Store;
   readonly engine: Engine;
   readonly executor: Executor;
+  /** The installed plugins' store (`$CAIRN_HOME/plugin-store`). */
+  readonly pluginStore: string;
   /** Makes plugins shipped in a blueprint's `plugins/` folder findable. */
   addBlueprintDir(id: string, dir: string): void;
+  /**
+   * The installed bundles a new deployment of `plan` runs: for each plugin it must have
+   * installed (`install: true` with a `package_name`), the highest installed version that fits
+   * its `package_version`. A plugin found as a folder instead (shipped with the blueprint, one
+   * of Cairn's own, `--plugin`) is not pinned. Throws NotFoundError for a plugin found nowhere.
+   */
+  pinPlugins(plan: Plan): Promise<DeploymentPlugin[]>;
+  /**
+   * Where each pin would move: the highest installed version of its package with the same
+   * major version (any version with `toLatest`), or where it is when nothing newer fits.
+   */
+  planPluginUpdate(
+    pins: readonly DeploymentPlugin[],
+    options: { readonly toLatest: boolean; readonly only?: ReadonlySet<string> },
+  ): Promise<{ from: DeploymentPlugin; to: DeploymentPlugin }[]>;
   close(): Promise<void>;
 }
 
@@ -107,28 +156,45 @@ export async function openLocal(options: LocalOptions = {}): Promise<LocalProfil
   const explicit = pluginDirs(options.plugins ?? [], cwd);
   const blueprintDirs = new Map<string, string>();
   for (const bp of await store.listBlueprints()) blueprintDirs.set(bp.id, bp.resources_path);
+  const pluginStore = pluginStoreDir(home);
+  /** A plugin as a folder: `--plugin`, the blueprint's `plugins/<name>/`, Cairn's own, `$CAIRN_HOME/plugins/`. */
+  const pluginFolder = (
+    plugin: Pick<OperationPlugin, 'name' | 'package_name'>,
+  ): ResolvedPlugin | undefined => {
+    const candidates: string[] = [];
+    const given = explicit.get(plugin.name);
+    if (given !== undefined) candidates.push(given);
+    // A plugin shipped with the blueprint (`plugins/<name>/` beside blueprint.yaml) …
+    for (const dir of blueprintDirs.values()) candidates.push(join(dir, 'plugins', plugin.name));
+    // … or one of Cairn's own.
+    candidates.push(join(bundledPluginsDir(), plugin.name));
+    if (plugin.package_name !== null && !isAbsolute(plugin.package_name)) {
+      candidates.push(join(home, 'plugins', plugin.package_name));
+    }
+    candidates.push(join(home, 'plugins', plugin.name));
+    for (const dir of candidates) {
+      const found = existsSync(dir) ? pluginAt(dir) : undefined;
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
   const executor = createLocalExecutor({
     fallbackRuntime: fallbackRuntime(),
     ...(options.maxWorkersPerPlugin === undefined
       ? {}
       : { maxWorkersPerPlugin: options.maxWorkersPerPlugin }),
     resolvePlugin: (plugin) => {
-      const candidates: string[] = [];
-      const given = explicit.get(plugin.name);
-      if (given !== undefined) candidates.push(given);
-      // A plugin shipped with the blueprint (`plugins/<name>/` beside blueprint.yaml) …
-      for (const dir of blueprintDirs.values()) candidates.push(join(dir, 'plugins', plugin.name));
-      // … or one of Cairn's own.
-      candidates.push(join(bundledPluginsDir(), plugin.name));
-      if (plugin.package_name !== null && !isAbsolute(plugin.package_name)) {
-        candidates.push(join(home, 'plugins', plugin.package_name));
+      // A deployment pinned to an installed bundle runs exactly that bundle, or nothing.
+      if (plugin.bundle_id !== null) {
+        const pinned = installedEntry(pluginStore, plugin.bundle_id);
+        if (pinned === undefined) {
+          throw new Error(
+            `the bundle ${plugin.bundle_id.slice(0, 12)} this deployment is pinned to was removed; install it again, or move the deployment with cairn deployments update-plugins`,
+          );
+        }
+        return pinned;
       }
-      candidates.push(join(home, 'plugins', plugin.name));
-      for (const dir of candidates) {
-        const found = existsSync(dir) ? pluginAt(dir) : undefined;
-        if (found !== undefined) return found;
-      }
-      return undefined;
+      return pluginFolder(plugin);
     },
   });
   const engine = createEngine({
@@ -142,8 +208,76 @@ export async function openLocal(options: LocalOptions = {}): Promise<LocalProfil
     store,
     engine,
     executor,
+    pluginStore,
     addBlueprintDir(id, dir) {
       blueprintDirs.set(id, dir);
+    },
+    async pinPlugins(plan) {
+      const wanted = new Map<string, PlanPlugin>();
+      for (const plugin of [
+        ...plan.nodes.flatMap((node) => node.plugins),
+        ...Object.values(plan.workflow_plugins_to_install),
+      ]) {
+        if (plugin.install && plugin.package_name !== null) wanted.set(plugin.name, plugin);
+      }
+      if (wanted.size === 0) return [];
+      const installed = existsSync(pluginStore) ? await listInstalled(pluginStore) : [];
+      const pins: DeploymentPlugin[] = [];
+      for (const plugin of wanted.values()) {
+        const packageName = plugin.package_name ?? plugin.name;
+        const chosen = selectInstalled(installed, {
+          packageName,
+          version: plugin.package_version ?? undefined,
+        });
+        if (chosen !== undefined) {
+          pins.push({
+            name: plugin.name,
+            package_name: packageName,
+            package_version: chosen.manifest.version,
+            bundle_id: chosen.id,
+          });
+        } else if (pluginFolder(plugin) === undefined) {
+          throw new NotFoundError(
+            `The blueprint's plugin '${plugin.name}' (package ${packageName}${plugin.package_version === null ? '' : ` ${plugin.package_version}`}) is not installed (${installedVersions(installed, packageName)}). Install its bundle with: cairn plugins install FILE`,
+          );
+        }
+      }
+      // Every function the plan maps to a pinned plugin must exist in its bundle: fail now,
+      // not in the middle of a workflow.
+      for (const pin of pins) {
+        const wantedFunctions = mappedFunctionsOf(plan, pin.name);
+        const entry = installedEntry(pluginStore, pin.bundle_id);
+        if (entry === undefined || wantedFunctions.length === 0) continue;
+        const probe = await probeFunctions(entry.entry, wantedFunctions);
+        const problem = !probe.ok
+          ? `its entry module does not load: ${probe.error}`
+          : probe.missing.length > 0
+            ? `it exports no ${probe.missing.map((fn) => `'${fn}'`).join(', ')}`
+            : undefined;
+        if (problem !== undefined) {
+          throw new InvalidInputError(
+            `The blueprint maps operations to plugin '${pin.name}' (${pin.package_name} ${pin.package_version}), but ${problem}.`,
+          );
+        }
+      }
+      return pins;
+    },
+    async planPluginUpdate(pins, options) {
+      const installed = existsSync(pluginStore) ? await listInstalled(pluginStore) : [];
+      return pins.map((from) => {
+        if (options.only !== undefined && !options.only.has(from.name)) return { from, to: from };
+        const major = from.package_version.split('.')[0] ?? '';
+        const chosen = selectInstalled(installed, {
+          packageName: from.package_name,
+          // Not older than the pin, and the same major version (PEP 440 specifiers).
+          version: options.toLatest ? undefined : `>=${from.package_version},==${major}.*`,
+        });
+        if (chosen === undefined || chosen.id === from.bundle_id) return { from, to: from };
+        return {
+          from,
+          to: { ...from, package_version: chosen.manifest.version, bundle_id: chosen.id },
+        };
+      });
     },
     async close() {
       await executor.close();

@@ -32,30 +32,43 @@ import {
  * interface `cairn plugins typegen` writes for the node type.
  */
 export interface ContextNode<P extends object = JsonObject> {
+  /** The node template's name in the blueprint. */
   readonly id: string;
+  /** The same as `id` (Cloudify has both). */
   readonly name: string;
+  /** Its node type, e.g. `cloudify.nodes.Compute`. */
   readonly type: string;
+  /** Its type and every type it derives from, from `cloudify.nodes.Root` down. */
   readonly type_hierarchy: readonly string[];
+  /** Its properties with the blueprint's values and the type's defaults, evaluated. */
   readonly properties: Readonly<P>;
+  /** How many instances the node has in the deployment. */
   readonly number_of_instances: number;
 }
 
 /** A node instance seen read-only (a relationship's target from a node operation). */
 export interface ContextInstanceView {
+  /** The node instance id, e.g. `server_a1b2c3`. */
   readonly id: string;
   /** Frozen. */
   readonly runtime_properties: Readonly<JsonObject>;
+  /** The id of the Compute instance it is contained in (itself for a Compute), or null. */
   readonly host_id: string | null;
   /** The host's `ip` runtime property, else the host node's `ip` property, else null. */
   readonly host_ip: string | null;
+  /** Its position among its node's instances (0, 1, …), stable across scaling. */
   readonly index: number;
+  /** The scaling group instances it belongs to. */
   readonly scaling_groups: readonly { readonly name: string; readonly id: string }[];
 }
 
 /** `ctx.instance.relationships[i]`. */
 export interface ContextRelationship {
+  /** The relationship type, e.g. `cloudify.relationships.connected_to`. */
   readonly type: string;
+  /** Its type and every type it derives from. */
   readonly type_hierarchy: readonly string[];
+  /** The target node and its instance, read-only. */
   readonly target: { readonly node: ContextNode; readonly instance: ContextInstanceView };
 }
 
@@ -65,6 +78,7 @@ export interface ContextInstance extends ContextInstanceView {
   readonly runtime_properties: JsonObject;
   /** The stored version the properties were read (or last saved) at. */
   readonly version: number;
+  /** Its relationships, one per target instance. */
   readonly relationships: readonly ContextRelationship[];
   /**
    * Saves the runtime properties now. Rejects with a `ConflictError` when the stored instance
@@ -75,17 +89,23 @@ export interface ContextInstance extends ContextInstanceView {
 
 /** `ctx.source` / `ctx.target` in a relationship operation. */
 export interface ContextEndpoint {
+  /** The node template on this side of the relationship. */
   readonly node: ContextNode;
+  /** Its instance; its runtime properties are saved like `ctx.instance`'s. */
   readonly instance: ContextInstance;
 }
 
 /** `ctx.logger`: each call becomes a log record of the operation (`util.format` arguments). */
 export interface ContextLogger {
+  /** A `debug` record. `message` may hold `%s`-style placeholders for `args`. */
   debug(message: unknown, ...args: unknown[]): void;
+  /** An `info` record. */
   info(message: unknown, ...args: unknown[]): void;
+  /** A `warning` record. */
   warning(message: unknown, ...args: unknown[]): void;
   /** Alias of {@link ContextLogger.warning}. */
   warn(message: unknown, ...args: unknown[]): void;
+  /** An `error` record (it does not fail the operation: throw for that). */
   error(message: unknown, ...args: unknown[]): void;
 }
 
@@ -106,14 +126,23 @@ export interface OperationContext<P extends object = JsonObject> {
   readonly source: ContextEndpoint;
   /** Relationship operations only; throws a NonRecoverableError elsewhere. */
   readonly target: ContextEndpoint;
+  /** The deployment the operation runs in. */
   readonly deployment: { readonly id: string };
+  /** The blueprint the deployment was created from. */
   readonly blueprint: { readonly id: string };
+  /** The execution (workflow run) the operation is part of. */
   readonly execution_id: string;
+  /** That execution's workflow, e.g. `install`. */
   readonly workflow_id: string;
+  /** The tenant (`default_tenant` in local mode). */
   readonly tenant_name: string;
+  /** This attempt's id: `<task id>#<attempt>`. */
   readonly task_id: string;
+  /** Seconds the operation may run before it is stopped, or null for no limit. */
   readonly timeout: number | null;
+  /** Whether running out of time is a recoverable failure (retried). */
   readonly timeout_recoverable: boolean;
+  /** The plugin this operation belongs to, as the blueprint declares it. */
   readonly plugin: {
     readonly name: string;
     readonly package_name: string | null;
@@ -123,6 +152,7 @@ export interface OperationContext<P extends object = JsonObject> {
     /** A folder for the plugin's files in this deployment, created on first access. */
     readonly workdir: string;
   };
+  /** The operation: its name, which attempt this is, and `retry()`. */
   readonly operation: {
     readonly name: string;
     readonly retry_number: number;
@@ -134,6 +164,7 @@ export interface OperationContext<P extends object = JsonObject> {
      */
     retry(message?: string, retryAfter?: number): void;
   };
+  /** Log records of this operation, shown with its events. */
   readonly logger: ContextLogger;
   /** Aborted when the host cancels the operation (it kills the worker after a grace). */
   readonly signal: AbortSignal;

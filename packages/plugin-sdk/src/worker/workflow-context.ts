@@ -37,6 +37,7 @@ export type WorkflowTaskKind = WorkflowTaskData['kind'];
 export interface WorkflowTask {
   /** Unique in the workflow run, hence in every graph. */
   readonly id: string;
+  /** What it does: run an operation, set a state, or send an event. */
   readonly kind: WorkflowTaskKind;
   /** The instance it runs on (for a relationship operation, the relationship's source). */
   readonly instanceId: string;
@@ -92,7 +93,9 @@ export interface ExecuteOperationOptions {
 
 /** A node template as a workflow function sees it (`ctx.nodes`). */
 export interface WorkflowNode {
+  /** The node template's name in the blueprint. */
   readonly id: string;
+  /** Its node type. */
   readonly type: string;
   /** From `cloudify.nodes.Root` down to the node's own type. */
   readonly typeHierarchy: readonly string[];
@@ -102,6 +105,7 @@ export interface WorkflowNode {
   readonly properties: Readonly<JsonObject>;
   /** Operation names the node has (full and unique short names). */
   readonly operations: readonly string[];
+  /** How many instances it has. */
   readonly numberOfInstances: number;
   /** Alias of {@link WorkflowNode.numberOfInstances}. */
   readonly number_of_instances: number;
@@ -115,6 +119,7 @@ export interface WorkflowNode {
 
 /** A relationship of a node instance, from its source's side. */
 export interface WorkflowRelationship {
+  /** The relationship type. */
   readonly type: string;
   /** Its position in the source instance's relationships. */
   readonly index: number;
@@ -142,10 +147,13 @@ export interface WorkflowRelationship {
 
 /** A node instance as a workflow function sees it (`ctx.nodeInstances`, `node.instances`). */
 export interface WorkflowNodeInstance {
+  /** The node instance id. */
   readonly id: string;
+  /** The id of its node. */
   readonly nodeId: string;
   /** Alias of {@link WorkflowNodeInstance.nodeId}. */
   readonly node_id: string;
+  /** Its node. */
   readonly node: WorkflowNode;
   /** As of the request or the last `ctx.refresh()`. */
   readonly state: string | null;
@@ -153,9 +161,11 @@ export interface WorkflowNodeInstance {
   readonly runtimeProperties: Readonly<JsonObject>;
   /** Alias of {@link WorkflowNodeInstance.runtimeProperties}. */
   readonly runtime_properties: Readonly<JsonObject>;
+  /** The id of the Compute instance it is contained in, or null. */
   readonly hostId: string | null;
   /** Alias of {@link WorkflowNodeInstance.hostId}. */
   readonly host_id: string | null;
+  /** Its position among its node's instances. */
   readonly index: number;
   /** In the node template's declaration order. */
   readonly relationships: readonly WorkflowRelationship[];
@@ -194,14 +204,19 @@ export interface WorkflowContext {
   getNodeInstance(id: string): WorkflowNodeInstance | undefined;
   /** Alias of {@link WorkflowContext.getNodeInstance}. */
   get_node_instance(id: string): WorkflowNodeInstance | undefined;
+  /** The deployment the workflow runs on. */
   readonly deployment: { readonly id: string };
+  /** The blueprint the deployment was created from. */
   readonly blueprint: { readonly id: string };
+  /** This workflow run's execution id. */
   readonly executionId: string;
   /** Alias of {@link WorkflowContext.executionId}. */
   readonly execution_id: string;
+  /** The workflow's name, e.g. `my_upgrade`. */
   readonly workflowId: string;
   /** Alias of {@link WorkflowContext.workflowId}. */
   readonly workflow_id: string;
+  /** The tenant (`default_tenant` in local mode). */
   readonly tenantName: string;
   /** Alias of {@link WorkflowContext.tenantName}. */
   readonly tenant_name: string;
@@ -209,6 +224,7 @@ export interface WorkflowContext {
   readonly parameters: Readonly<JsonObject>;
   /** True when the execution is being resumed. */
   readonly resume: boolean;
+  /** The plugin the workflow function belongs to. */
   readonly plugin: {
     readonly name: string;
     readonly package_name: string | null;

@@ -1,0 +1,2 @@
+/** The Markdown reference of `@cairn/plugin-sdk`, from its TSDoc. */
+export function renderSdkReference(): string;
