@@ -85,6 +85,48 @@ outputs:
     }
   });
 
+  it('gives operations node properties with get_secret evaluated when they run, as Cloudify does', async () => {
+    const file = blueprint(
+      'secret.yaml',
+      `node_templates:
+  a:
+    type: test.nodes.Echo
+    properties: { greeting: { get_secret: greeting } }
+`,
+    );
+    const deployment = await deployForTest({
+      blueprint: file,
+      plugin: PLUGIN,
+      secrets: { greeting: 'hush' },
+    });
+    try {
+      expect((await deployment.install()).status).toBe('terminated');
+      expect((await deployment.instance('a')).runtimeProperties.greeting).toBe('hush');
+    } finally {
+      await deployment.close();
+    }
+  });
+
+  it('fails the operation, naming the secret, when a property needs a secret that does not exist', async () => {
+    const file = blueprint(
+      'no-secret.yaml',
+      `node_templates:
+  a:
+    type: test.nodes.Echo
+    properties: { greeting: { get_secret: nowhere } }
+`,
+    );
+    const deployment = await deployForTest({ blueprint: file, plugin: PLUGIN });
+    try {
+      const install = await deployment.install();
+      expect(install.status).toBe('failed');
+      expect(install.error).toContain('nowhere');
+      expect((await deployment.instance('a')).runtimeProperties).toEqual({});
+    } finally {
+      await deployment.close();
+    }
+  });
+
   it('throws with file, line and code when the blueprint does not parse', async () => {
     const file = blueprint(
       'bad.yaml',

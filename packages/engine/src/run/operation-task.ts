@@ -39,13 +39,25 @@ export type OperationTaskResult =
       readonly instanceId: string;
     };
 
+/**
+ * A node as an operation sees it. Its properties are evaluated now, as Cloudify does when an
+ * operation runs: `get_secret` (and the other run-time functions a property may hold) give
+ * their current values. The plan keeps the functions, so a secret is never stored with it.
+ */
 function nodeView(run: RunState, node: PlanNode): OperationNode {
   return {
     id: node.id,
     name: node.name,
     type: node.type,
     type_hierarchy: node.type_hierarchy,
-    properties: node.properties,
+    properties: evaluateAtRuntime(
+      run.model,
+      node.properties,
+      {},
+      {
+        secrets: run.secrets,
+      },
+    ) as JsonObject,
     number_of_instances: run.model.instancesOf(node.id).length,
   };
 }
@@ -186,8 +198,10 @@ export async function runOperationTask(
       task_current_retries: attempt,
       task_total_retries: maxRetries,
     };
-    // Inputs are evaluated for each attempt, against the instances as they are now.
+    // Inputs are evaluated for each attempt, against the instances as they are now; so are
+    // the node properties the operation sees (a secret may have changed between attempts).
     let inputs: JsonObject;
+    let endpoints: Pick<OperationRequest, 'node' | 'instance' | 'source' | 'target'>;
     try {
       inputs = evaluateAtRuntime(
         run.model,
@@ -204,12 +218,29 @@ export async function runOperationTask(
         },
         { secrets: run.secrets },
       ) as JsonObject;
+      const self = run.model.instance(resolved.instance.id);
+      endpoints =
+        spec.relationship === undefined
+          ? { node: nodeView(run, run.model.nodeOf(self)), instance: instanceView(run, self, true) }
+          : {
+              source: {
+                node: nodeView(run, run.model.nodeOf(self)),
+                instance: instanceView(run, self, true),
+              },
+              target: (() => {
+                const target = run.model.instance(resolved.target?.id ?? '');
+                return {
+                  node: nodeView(run, run.model.nodeOf(target)),
+                  instance: instanceView(run, target, false),
+                };
+              })(),
+            };
     } catch (error) {
       const message = error instanceof RuntimeEvaluationError ? error.message : String(error);
       const failure: OperationError = {
         type: 'NonRecoverableError',
         recoverable: false,
-        message: `The inputs of ${spec.operation} could not be evaluated: ${message}`,
+        message: `The inputs or node properties of ${spec.operation} could not be evaluated: ${message}`,
       };
       await run.commit({
         tasks: [run.taskRecord(task.id, 'failed', attempt)],
@@ -254,18 +285,7 @@ export async function runOperationTask(
       inputs,
       timeout: op.timeout,
       timeout_recoverable: op.timeout_recoverable ?? false,
-      ...(spec.relationship === undefined
-        ? { node: nodeView(run, node), instance: instanceView(run, instance, true) }
-        : {
-            source: { node: nodeView(run, node), instance: instanceView(run, instance, true) },
-            target: (() => {
-              const target = run.model.instance(resolved.target?.id ?? '');
-              return {
-                node: nodeView(run, run.model.nodeOf(target)),
-                instance: instanceView(run, target, false),
-              };
-            })(),
-          }),
+      ...endpoints,
       resources_path: run.resourcesPath,
       workdir: run.workdirFor(op.plugin),
     };
