@@ -115,6 +115,7 @@ try {
           : undefined,
     // The engine runs `parallelism` operations at once; the pool must be able to as well.
     maxWorkersPerPlugin: parallelism,
+    ...(options.spareWorkers === undefined ? {} : { spareWorkers: options.spareWorkers }),
   });
   const engine = createEngine({ store, executor, workdir: join(dir, 'work') });
 

@@ -18,6 +18,7 @@ import type {
 } from '@cairn/engine';
 import { DEFAULT_MAX_MESSAGE_LENGTH } from '@cairn/plugin-protocol';
 import { failedOutcome, hostFailure } from './failures.js';
+import { SpareWorkers } from './spare-workers.js';
 import { WorkerPool, type PoolLimits } from './worker-pool.js';
 import { sdkRuntimeNear, SDK_PACKAGE } from './plugin-runtime.js';
 import type { WorkerSettings } from './worker-process.js';
@@ -92,6 +93,12 @@ export interface LocalExecutorOptions {
   fallbackRuntime?: string;
   /** A worker script to start for every plugin, whatever runtime it carries; for tests. */
   workerScript?: string;
+  /**
+   * Node processes kept booted ahead of need (default 1): a pool that needs a worker adopts
+   * one and only loads its plugin's runtime. The first is started with the executor; one taken
+   * for a pool's first worker is replaced (ADR 0013). 0 starts every worker from scratch.
+   */
+  spareWorkers?: number;
 }
 
 /** Workers per plugin by default: the engine's default parallelism. */
@@ -138,6 +145,8 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
    * graphs' operations (often of the same plugin) must never wait for that worker.
    */
   const pools: Record<Job, Map<string, WorkerPool>> = { operation: new Map(), workflow: new Map() };
+  const spares = new SpareWorkers(settings, Math.max(0, options.spareWorkers ?? 1));
+  spares.fill();
   let sequence = 0;
   let closing: Promise<void> | undefined;
 
@@ -191,7 +200,7 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
         );
       }
       const concurrency = Math.max(1, Math.floor(resolved.concurrentOperations ?? 1));
-      pool = new WorkerPool(entry, { ...settings, workerScript }, limits, concurrency);
+      pool = new WorkerPool(entry, { ...settings, workerScript }, limits, concurrency, spares);
       pools[job].set(entry, pool);
     }
     return pool;
@@ -224,6 +233,7 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
       return pool.runWorkflow(`wf-${sequence}`, request, { callbacks, signal });
     },
     close(): Promise<void> {
+      spares.close();
       closing ??= Promise.all(
         [...pools.operation.values(), ...pools.workflow.values()].map((pool) => pool.close()),
       ).then(() => undefined);

@@ -23,6 +23,7 @@ import type {
 } from '@cairn/engine';
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import { failedOutcome, hostFailure } from './failures.js';
+import type { SpareWorkers } from './spare-workers.js';
 import { WorkerProcess, type WorkerSettings } from './worker-process.js';
 
 /** What a worker start is assumed to take before one has been measured. */
@@ -93,7 +94,12 @@ export class WorkerPool {
     private readonly settings: WorkerSettings,
     private readonly limits: PoolLimits,
     private readonly concurrency = 1,
+    /** Processes booted ahead of need, shared by the executor's pools. */
+    private readonly spares?: SpareWorkers,
   ) {}
+
+  /** Whether this pool has started a worker yet. */
+  private spawnedAny = false;
 
   /** Runs an operation on a worker of this pool; resolves to its outcome, never rejects. */
   run(
@@ -268,12 +274,24 @@ export class WorkerPool {
   }
 
   private spawn(): void {
-    const worker = new WorkerProcess(this.entry, this.settings, this.concurrency, (gone) => {
-      this.workers.delete(gone);
-      this.alive.delete(gone);
-      // A worker that never started is handled by its start failure below.
-      if (gone.welcomed) this.pump();
-    });
+    const spare = this.spares?.take();
+    const worker = new WorkerProcess(
+      this.entry,
+      this.settings,
+      this.concurrency,
+      (gone) => {
+        this.workers.delete(gone);
+        this.alive.delete(gone);
+        // A worker that never started is handled by its start failure below.
+        if (gone.welcomed) this.pump();
+      },
+      spare,
+    );
+    // A spare serves the first worker of each pool: replacing it here lets the next plugin's
+    // pool find Node booted too. Growing a pool takes a spare when one is there but starts no
+    // replacement: on a busy host, booting Node ahead of need competes with the work itself.
+    if (!this.spawnedAny) this.spares?.fill();
+    this.spawnedAny = true;
     this.workers.add(worker);
     this.alive.add(worker);
     this.starting += 1;

@@ -5,7 +5,7 @@
  * turns every way it can fail into a named failed outcome. Nothing here throws at the caller or
  * rejects a promise: the pool only ever sees outcomes.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { Duplex } from 'node:stream';
 import type {
   OperationCallbacks,
@@ -33,6 +33,7 @@ import {
 } from '@cairn/plugin-protocol';
 import { failedOutcome, hostFailure, type HostFailureType } from './failures.js';
 import { OutputSplitter, TailBuffer } from './output.js';
+import { adopt, spawnWorkerProcess } from './spare-workers.js';
 
 /** Settings shared by every worker of an executor. */
 export interface WorkerSettings {
@@ -160,6 +161,8 @@ export class WorkerProcess {
     private readonly settings: WorkerSettings,
     private readonly concurrency: number,
     private readonly onExit: (worker: WorkerProcess) => void,
+    /** A spare process booted ahead of need (spare-workers.ts), to become this worker. */
+    spare?: ChildProcess,
   ) {
     this.exited = new Promise((resolve) => {
       this.resolveExited = resolve;
@@ -172,12 +175,12 @@ export class WorkerProcess {
       stdout: this.splitter('stdout'),
       stderr: this.splitter('stderr'),
     };
-    this.child = spawn(
-      process.execPath,
-      [`--max-old-space-size=${settings.memoryLimitMb}`, settings.workerScript],
-      // Own process group (detached), so a kill reaches whatever the plugin started too.
-      { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], detached: true },
-    );
+    if (spare === undefined) {
+      this.child = spawnWorkerProcess(settings, settings.workerScript);
+    } else {
+      this.child = spare;
+      adopt(spare, settings.workerScript);
+    }
     this.channel = (this.child.stdio[3] ?? undefined) as Duplex | undefined;
     this.wire();
     this.later(settings.startTimeoutMs, () => {

@@ -688,3 +688,44 @@ describe('which worker runtime runs a plugin', () => {
     }
   });
 });
+
+describe('spare worker processes', () => {
+  const SDK_WORKER = fileURLToPath(import.meta.resolve('@cairn/plugin-sdk/worker'));
+
+  function uptimePlugin(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-spare-test-'));
+    writeFileSync(
+      join(dir, 'index.js'),
+      'export function uptime() { return { uptime: process.uptime(), pid: process.pid }; }\n',
+    );
+    return dir;
+  }
+
+  async function firstRun(spareWorkers: number, waitMs: number) {
+    const dir = uptimePlugin();
+    const host = createLocalExecutor({
+      resolvePlugin: () => ({ entry: join(dir, 'index.js') }),
+      fallbackRuntime: SDK_WORKER,
+      spareWorkers,
+    });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      const outcome = await host.run(request('uptime'), new RecordingCallbacks());
+      if (outcome.status !== 'succeeded') throw new Error(JSON.stringify(outcome));
+      return outcome.result as { uptime: number; pid: number };
+    } finally {
+      await host.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it("runs a fresh executor's first operation in a Node process booted before it was asked", async () => {
+    const { uptime } = await firstRun(1, 1000);
+    expect(uptime).toBeGreaterThan(0.9);
+  });
+
+  it('starts every worker from scratch with spareWorkers 0', async () => {
+    const { uptime } = await firstRun(0, 1000);
+    expect(uptime).toBeLessThan(0.9);
+  });
+});
