@@ -97,11 +97,17 @@ function settingsOf(
 
 /** Opens the local profile, runs `work`, and always closes it. */
 async function withLocal<T>(
-  options: { readonly plugin?: string[]; readonly parallelism?: number },
+  options: {
+    readonly plugin?: string[];
+    readonly parallelism?: number;
+    /** The command runs a workflow: boot a worker's Node ahead of need (ADR 0013). */
+    readonly runsWorkflows?: boolean;
+  },
   work: (local: LocalProfile) => Promise<T>,
 ): Promise<T> {
   const local = await openLocal({
     plugins: options.plugin ?? [],
+    spareWorkers: options.runsWorkflows === true ? 1 : 0,
     // As many workers per plugin as operations may run at once.
     ...(options.parallelism === undefined
       ? {}
@@ -361,7 +367,7 @@ Examples:
         path: string,
         options: SourceOptions & RunOptions & { blueprintId?: string; deploymentId?: string },
       ) => {
-        await withLocal(options, async (local) => {
+        await withLocal({ ...options, runsWorkflows: true }, async (local) => {
           const existingId =
             options.deploymentId ?? options.blueprintId ?? defaultBlueprintId(path);
           const existing = await local.store.getDeployment(existingId);
@@ -435,7 +441,7 @@ Examples:
       async (
         options: RunOptions & { deploymentId?: string; ignoreFailure?: boolean; keep?: boolean },
       ) => {
-        await withLocal(options, async (local) => {
+        await withLocal({ ...options, runsWorkflows: true }, async (local) => {
           const deploymentId = await resolveDeployment(local.store, options.deploymentId);
           const deployment = await local.store.getDeployment(deploymentId);
           if (deployment === undefined)
@@ -512,7 +518,7 @@ Examples:
           dryRun?: boolean;
         },
       ) => {
-        await withLocal(options, async (local) => {
+        await withLocal({ ...options, runsWorkflows: true }, async (local) => {
           const deploymentId = await resolveDeployment(local.store, options.deploymentId);
           const parameters = parseInputs(options.parameters ?? [], process.cwd()) as {
             [k: string]: PlanValue;
@@ -618,7 +624,7 @@ Examples:
       ),
     { retries: 0, interval: 1 },
   ).action(async (id: string, options: RunOptions) => {
-    await withLocal(options, async (local) => {
+    await withLocal({ ...options, runsWorkflows: true }, async (local) => {
       const progress = progressFor(output);
       const handle = await local.engine.resume(id, progress.listener);
       const final = await follow(handle, output);

@@ -99,6 +99,11 @@ export interface LocalOptions {
    * can all run at once (a worker runs one at a time). Default: the engine's default parallelism.
    */
   readonly maxWorkersPerPlugin?: number;
+  /**
+   * Node processes to boot ahead of need for workers (ADR 0013; default 0): 1 for commands that
+   * run workflows, so that the first operation does not wait for Node to boot.
+   */
+  readonly spareWorkers?: number;
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
 }
@@ -180,6 +185,7 @@ export async function openLocal(options: LocalOptions = {}): Promise<LocalProfil
   };
   const executor = createLocalExecutor({
     fallbackRuntime: fallbackRuntime(),
+    spareWorkers: options.spareWorkers ?? 0,
     ...(options.maxWorkersPerPlugin === undefined
       ? {}
       : { maxWorkersPerPlugin: options.maxWorkersPerPlugin }),
