@@ -18,8 +18,8 @@ import {
   nodeInstanceRow,
   taskRecord,
   taskRow,
-  toJson,
 } from './sqlite/rows.js';
+import { toJson } from './json-column.js';
 import { isUniqueViolation, toStoreError } from './sqlite/sql-errors.js';
 import {
   EVENT_COLUMNS,

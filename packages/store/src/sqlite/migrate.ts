@@ -1,7 +1,7 @@
 import { CairnError, IoError } from '@cairn/errors';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Migration } from '../migrations/index.js';
-import { SchemaVersionError } from './sql-errors.js';
+import { SchemaVersionError } from '../schema-version-error.js';
 
 /**
  * Written into the SQLite header (`PRAGMA application_id`) so that `file(1)` and this code can

@@ -3,7 +3,8 @@
  * JSON columns are text; booleans are 0/1; column names are the records' names except where SQL
  * reserves the word (`index` → `instance_index`).
  */
-import { InvalidInputError, type JsonValue } from '@cairn/errors';
+import type { JsonValue } from '@cairn/errors';
+import { toJson } from '../json-column.js';
 import type {
   BlueprintRecord,
   DeploymentPlugin,
@@ -97,22 +98,6 @@ export interface NewEventRow {
 /** An `events` row. */
 export interface EventRow extends NewEventRow {
   seq: number;
-}
-
-/**
- * JSON text for a column. A value JSON cannot represent (a BigInt, a cycle, `undefined`) is the
- * caller's mistake: it is refused with the field's name rather than stored as something else.
- */
-export function toJson(value: unknown, field: string): string {
-  let text: string | undefined;
-  try {
-    // Typed as string, but undefined for undefined, functions and symbols.
-    text = JSON.stringify(value);
-  } catch (error) {
-    throw new InvalidInputError(`${field} cannot be stored as JSON`, { cause: error });
-  }
-  if (text === undefined) throw new InvalidInputError(`${field} cannot be stored as JSON`);
-  return text;
 }
 
 /** The value of a JSON column; callers assert its type, which the writer guaranteed. */

@@ -662,6 +662,35 @@ export function describeStoreConformance(name: string, harness: ConformanceHarne
       });
     });
 
+    describe('JSON values', () => {
+      it('reads JSON back exactly: keys in the order stored, numbers and strings unchanged', async () => {
+        // Key order is visible (a plan's inputs and outputs are listed in declaration order),
+        // so a store must not sort keys the way PostgreSQL's jsonb does.
+        const value = {
+          zeta: 1,
+          alpha: { z: true, a: [{ y: 1, b: 2 }, []] },
+          mid: null,
+          numbers: [0.1 + 0.2, 2 ** 53, -1.5e-7, 1e21],
+          text: 'quote " backslash \\ newline \n tab \t unicode é 😀 separator \u2028',
+        };
+        await store.putBlueprint(aBlueprint('bp', { plan: value }));
+        await store.createDeployment(aDeployment('dep', 'bp', { inputs: value }), [
+          anInstance('vm_1', 'dep', { runtime_properties: value }),
+        ]);
+        await store.createExecution(anExecution('ex1', 'dep', { parameters: value }));
+        await store.apply({ events: [anEvent('ex1', 'dep', { context: value })] });
+
+        const same = JSON.stringify(value);
+        expect(JSON.stringify((await store.getBlueprint('bp'))?.plan)).toBe(same);
+        expect(JSON.stringify((await store.getDeployment('dep'))?.inputs)).toBe(same);
+        const instance = await store.getNodeInstance('vm_1');
+        expect(JSON.stringify(instance?.runtime_properties)).toBe(same);
+        expect(JSON.stringify((await store.getExecution('ex1'))?.parameters)).toBe(same);
+        const [event] = await store.listEvents({ execution_id: 'ex1' });
+        expect(JSON.stringify(event?.context)).toBe(same);
+      });
+    });
+
     describe('bad input', () => {
       it('refuses values JSON cannot hold with a Cairn error naming the field', async () => {
         await deploymentWith([anInstance('vm_1', 'dep')]);
