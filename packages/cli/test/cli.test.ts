@@ -3,11 +3,11 @@
  * text and JSON output, its help and its errors.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const bin = join(root, 'packages/cli/bin/cairn.js');
@@ -29,8 +29,15 @@ function cairn(args: string[], env: Record<string, string> = {}): Run {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** Folders `temp` made, removed when the file's tests are done. */
+const temps: string[] = [];
+afterAll(() => {
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+});
+
 function temp(name: string, text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'cairn-cli-'));
+  temps.push(dir);
   const file = join(dir, name);
   writeFileSync(file, text);
   return file;

@@ -143,14 +143,16 @@ async function deepCheck(
   yaml: Readonly<Record<string, string>>,
   entry: string,
 ): Promise<DeepCheck> {
-  const diagnostics: Diagnostic[] = [];
   const wanted = new Set<string>();
+  for (const text of Object.values(yaml)) for (const fn of mappedFunctions(text)) wanted.add(fn);
+  // The probe is a process of its own: it loads the entry while this one parses the YAML.
+  const probing = probeFunctions(entry, [...wanted]);
+  const diagnostics: Diagnostic[] = [];
   for (const [path, text] of Object.entries(yaml)) {
     diagnostics.push(...(await checkPluginYaml(text, `${label}!${path}`, manifest.package_name)));
-    for (const fn of mappedFunctions(text)) wanted.add(fn);
   }
   const problems: string[] = [];
-  const probe = await probeFunctions(entry, [...wanted]);
+  const probe = await probing;
   if (!probe.ok) {
     problems.push(`the entry module ${manifest.entry} does not load: ${probe.error}`);
   } else {

@@ -1,7 +1,7 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   PROTOCOL_VERSION,
   encodeMessage,
@@ -13,6 +13,12 @@ import {
 } from '@cairn/plugin-protocol';
 import { WorkerRuntime } from './runtime.js';
 import type { WorkflowContext } from './workflow-context.js';
+
+/** One resources folder for every request of this file, removed at the end. */
+const RESOURCES = mkdtempSync(join(tmpdir(), 'cairn-runtime-'));
+afterAll(() => {
+  rmSync(RESOURCES, { recursive: true, force: true });
+});
 
 interface Ctx {
   instance: {
@@ -89,7 +95,7 @@ function request(fn: string): RunRequest {
       index: 1,
       scaling_groups: [],
     },
-    resources_path: mkdtempSync(join(tmpdir(), 'cairn-runtime-')),
+    resources_path: RESOURCES,
     workdir: join(tmpdir(), 'cairn-runtime-workdir'),
   };
 }
