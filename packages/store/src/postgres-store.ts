@@ -1,6 +1,6 @@
 import { ConflictError, InvalidInputError, NotFoundError, UsageError } from '@cairn/errors';
 import type pg from 'pg';
-import { applyInstanceChange } from './instance-change.js';
+import { applyInstanceChange, checkInstanceChange } from './instance-change.js';
 import { migrate } from './postgres/migrate.js';
 import { POSTGRES_MIGRATIONS } from './postgres/migrations/index.js';
 import { createPool } from './postgres/pool.js';
@@ -549,25 +549,7 @@ class PostgresStore implements Store {
     for (const change of changes) {
       const update = updated.get(change.id);
       const current = update?.record ?? created.get(change.id) ?? stored.get(change.id);
-      if (current === undefined) {
-        throw new NotFoundError(`Node instance ${quote(change.id)} does not exist`, {
-          details: { instance_id: change.id },
-        });
-      }
-      const expected = change.expected_version;
-      if (expected !== undefined && expected !== current.version) {
-        throw new ConflictError(
-          `Node instance ${quote(change.id)} was changed meanwhile: expected version ` +
-            `${expected}, found ${current.version}`,
-          {
-            details: {
-              instance_id: change.id,
-              expected_version: expected,
-              actual_version: current.version,
-            },
-          },
-        );
-      }
+      checkInstanceChange(change, current);
       const next = applyInstanceChange(current, change);
       if (created.has(change.id)) {
         // Added by this batch: inserted as it ends up.

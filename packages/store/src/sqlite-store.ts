@@ -1,6 +1,6 @@
 import { ConflictError, InvalidInputError, NotFoundError, UsageError } from '@cairn/errors';
 import type BetterSqlite3 from 'better-sqlite3';
-import { applyInstanceChange } from './instance-change.js';
+import { applyInstanceChange, checkInstanceChange } from './instance-change.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { openDatabase } from './sqlite/open-database.js';
 import {
@@ -382,25 +382,7 @@ class SqliteStore implements Store {
     for (const change of batch.instances ?? []) {
       const current =
         updated.get(change.id) ?? created.get(change.id) ?? this.readInstance(change.id);
-      if (current === undefined) {
-        throw new NotFoundError(`Node instance ${quote(change.id)} does not exist`, {
-          details: { instance_id: change.id },
-        });
-      }
-      const expected = change.expected_version;
-      if (expected !== undefined && expected !== current.version) {
-        throw new ConflictError(
-          `Node instance ${quote(change.id)} was changed meanwhile: expected version ` +
-            `${expected}, found ${current.version}`,
-          {
-            details: {
-              instance_id: change.id,
-              expected_version: expected,
-              actual_version: current.version,
-            },
-          },
-        );
-      }
+      checkInstanceChange(change, current);
       updated.set(change.id, applyInstanceChange(current, change));
     }
 

@@ -1,3 +1,5 @@
+import { CairnError } from '@cairn/errors';
+
 /** One step of the SQLite schema's history. */
 export interface Migration {
   /** Position in the history: 1, 2, 3 … with no gaps. Recorded in `schema_migrations`. */
@@ -9,4 +11,16 @@ export interface Migration {
    * enforced while they run, so a migration that rebuilds a table must keep references valid.
    */
   readonly sql: string;
+}
+
+/** Throws unless `migrations` is numbered 1, 2, 3 … in order: a gap would skip schema changes. */
+export function checkHistory(migrations: readonly { version: number; name: string }[]): void {
+  migrations.forEach((migration, index) => {
+    if (migration.version !== index + 1) {
+      throw new CairnError(
+        'INTERNAL',
+        `Migration "${migration.name}" has version ${migration.version}, expected ${index + 1}`,
+      );
+    }
+  });
 }

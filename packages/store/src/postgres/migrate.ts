@@ -1,6 +1,6 @@
 import { CairnError, IoError } from '@cairn/errors';
 import type pg from 'pg';
-import type { Migration } from '../migrations/migration.js';
+import { checkHistory, type Migration } from '../migrations/migration.js';
 import { SchemaVersionError } from '../schema-version-error.js';
 import { lockKey, quoteIdentifier, type ServerTarget } from './target.js';
 
@@ -16,18 +16,6 @@ export interface MigrationResult {
   readonly from: number;
   /** Schema version now. */
   readonly to: number;
-}
-
-/** Throws unless `migrations` is numbered 1, 2, 3 … in order: a gap would skip schema changes. */
-function checkHistory(migrations: readonly Migration[]): void {
-  migrations.forEach((migration, index) => {
-    if (migration.version !== index + 1) {
-      throw new CairnError(
-        'INTERNAL',
-        `Migration "${migration.name}" has version ${migration.version}, expected ${index + 1}`,
-      );
-    }
-  });
 }
 
 /** What the schema holds before migrating. */

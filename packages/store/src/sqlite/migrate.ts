@@ -1,6 +1,7 @@
-import { CairnError, IoError } from '@cairn/errors';
+import { IoError } from '@cairn/errors';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Migration } from '../migrations/index.js';
+import { checkHistory } from '../migrations/migration.js';
 import { SchemaVersionError } from '../schema-version-error.js';
 
 /**
@@ -15,18 +16,6 @@ export interface MigrationResult {
   readonly from: number;
   /** Schema version now. */
   readonly to: number;
-}
-
-/** Throws unless `migrations` is numbered 1, 2, 3 … in order: a gap would skip schema changes. */
-function checkHistory(migrations: readonly Migration[]): void {
-  migrations.forEach((migration, index) => {
-    if (migration.version !== index + 1) {
-      throw new CairnError(
-        'INTERNAL',
-        `Migration "${migration.name}" has version ${migration.version}, expected ${index + 1}`,
-      );
-    }
-  });
 }
 
 /** True when the file holds tables of its own but was never a Cairn database. */
