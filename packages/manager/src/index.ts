@@ -1,7 +1,7 @@
 /**
  * `@cairn/manager` — the multi-tenant REST service (Cloudify REST API v3.1). Built in steps; so
- * far its security primitives: password hashing, API tokens, the failed-login limiter, and the
- * encryption of secrets at rest.
+ * far its security primitives: password hashing (with a short-lived cache of successful checks),
+ * API tokens, the failed-login limiter, and the encryption of secrets at rest.
  */
 export { hashPassword, verifyPassword } from './security/passwords.js';
 export {
@@ -12,6 +12,7 @@ export {
   type IssuedToken,
 } from './security/tokens.js';
 export { LoginLimiter, type LoginLimiterOptions } from './security/login-limiter.js';
+export { CredentialCache, type CredentialCacheOptions } from './security/credential-cache.js';
 export {
   createSecretCipher,
   keyIdOf,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CredentialCache } from './credential-cache.js';
 import { LoginLimiter } from './login-limiter.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { createSecretCipher, loadSecretKey, SecretDecryptError } from './secret-cipher.js';
@@ -129,5 +130,34 @@ describe('secrets at rest', () => {
     expect(() => loadSecretKey({ env: {}, file: join(dir, 'missing.key'), create: false })).toThrow(
       /No secrets key: set CAIRN_SECRETS_KEY or create/,
     );
+  });
+});
+
+describe('the credential cache', () => {
+  it('reuses a successful check for a while, never a failure, and misses once the password changes', async () => {
+    const cache = new CredentialCache({ ttlMs: 1000 });
+    const stored = await hashPassword('pw');
+    let t = performance.now();
+    expect(await cache.verify('admin', 'pw', stored, 0)).toBe(true);
+    const fullMs = performance.now() - t;
+    t = performance.now();
+    expect(await cache.verify('admin', 'pw', stored, 500)).toBe(true);
+    expect(performance.now() - t).toBeLessThan(fullMs / 4);
+    expect(await cache.verify('admin', 'wrong', stored, 500)).toBe(false);
+    expect(await cache.verify('other', 'pw', stored, 500)).toBe(true);
+    // A new password: the old one no longer passes, cached or not.
+    const changed = await hashPassword('new-pw');
+    expect(await cache.verify('admin', 'pw', changed, 600)).toBe(false);
+    expect(await cache.verify('admin', 'new-pw', changed, 600)).toBe(true);
+  });
+
+  it('checks again once an entry has expired', async () => {
+    const cache = new CredentialCache({ ttlMs: 1000 });
+    const stored = await hashPassword('pw');
+    expect(await cache.verify('admin', 'pw', stored, 0)).toBe(true);
+    const t = performance.now();
+    expect(await cache.verify('admin', 'pw', stored, 1000)).toBe(true);
+    // A full scrypt check again: far slower than a cache hit.
+    expect(performance.now() - t).toBeGreaterThan(5);
   });
 });
