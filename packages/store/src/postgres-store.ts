@@ -1,6 +1,14 @@
 import { ConflictError, InvalidInputError, NotFoundError, UsageError } from '@cairn/errors';
 import type pg from 'pg';
 import { applyInstanceChange, checkInstanceChange } from './instance-change.js';
+import {
+  alreadyExists,
+  blueprintInUse,
+  deploymentBusy,
+  instanceToDeleteMissing,
+  missing,
+  missingParent,
+} from './store-errors.js';
 import { migrate } from './postgres/migrate.js';
 import { POSTGRES_MIGRATIONS } from './postgres/migrations/index.js';
 import { createPool } from './postgres/pool.js';
@@ -263,19 +271,13 @@ class PostgresStore implements Store {
     return this.guard(`deleting blueprint ${quote(id)}`, () =>
       this.transaction(async (client) => {
         if ((await run(client, this.sql.lockBlueprint, [id])).rowCount === 0) {
-          throw new NotFoundError(`Blueprint ${quote(id)} does not exist`, {
-            details: { blueprint_id: id },
-          });
+          throw missing('Blueprint', id);
         }
         const users = (
           await run<{ id: string }>(client, this.sql.deploymentIdsOfBlueprint, [id])
         ).rows.map((row) => row.id);
         if (users.length > 0) {
-          throw new ConflictError(
-            `Blueprint ${quote(id)} is used by deployment${users.length > 1 ? 's' : ''} ` +
-              `${users.map(quote).join(', ')}; delete ${users.length > 1 ? 'them' : 'it'} first`,
-            { details: { blueprint_id: id, deployment_ids: users } },
-          );
+          throw blueprintInUse(id, users);
         }
         await run(client, this.sql.deleteBlueprint, [id]);
       }),
@@ -292,19 +294,13 @@ class PostgresStore implements Store {
       try {
         await this.transaction(async (client) => {
           if ((await run(client, this.sql.blueprintExists, [record.blueprint_id])).rowCount === 0) {
-            throw new NotFoundError(
-              `Blueprint ${quote(record.blueprint_id)} of deployment ${quote(record.id)} ` +
-                'does not exist',
-              { details: { blueprint_id: record.blueprint_id, deployment_id: record.id } },
-            );
+            throw missingParent('Blueprint', record.blueprint_id, 'deployment', record.id);
           }
           // ON CONFLICT DO NOTHING rather than a check first: two stores creating the same
           // deployment at once cannot both pass it.
           const inserted = await run(client, this.sql.insertDeployment, deploymentParams(record));
           if (inserted.rowCount === 0) {
-            throw new ConflictError(`Deployment ${quote(record.id)} already exists`, {
-              details: { deployment_id: record.id },
-            });
+            throw alreadyExists('Deployment', record.id);
           }
           for (const instance of instances) {
             if (instance.deployment_id !== record.id) {
@@ -351,9 +347,7 @@ class PostgresStore implements Store {
         new Date().toISOString(),
       ]);
       if (rowCount === 0) {
-        throw new NotFoundError(`Deployment ${quote(id)} does not exist`, {
-          details: { deployment_id: id },
-        });
+        throw missing('Deployment', id);
       }
     });
   }
@@ -363,9 +357,7 @@ class PostgresStore implements Store {
       // Instances, executions, their tasks and events go with it (ON DELETE CASCADE), in the
       // statement's own transaction.
       if ((await run(this.pool, this.sql.deleteDeployment, [id])).rowCount === 0) {
-        throw new NotFoundError(`Deployment ${quote(id)} does not exist`, {
-          details: { deployment_id: id },
-        });
+        throw missing('Deployment', id);
       }
     });
   }
@@ -443,15 +435,10 @@ class PostgresStore implements Store {
         // The lock serialises the creation of executions of this deployment: two stores cannot
         // both find it idle and both start one.
         if ((await run(client, this.sql.lockDeployment, [deploymentId])).rowCount === 0) {
-          throw new NotFoundError(
-            `Deployment ${quote(deploymentId)} of execution ${quote(record.id)} does not exist`,
-            { details: { deployment_id: deploymentId, execution_id: record.id } },
-          );
+          throw missingParent('Deployment', deploymentId, 'execution', record.id);
         }
         if ((await run(client, this.sql.executionExists, [record.id])).rowCount !== 0) {
-          throw new ConflictError(`Execution ${quote(record.id)} already exists`, {
-            details: { execution_id: record.id },
-          });
+          throw alreadyExists('Execution', record.id);
         }
         const active = record.is_dry_run
           ? undefined
@@ -461,18 +448,7 @@ class PostgresStore implements Store {
               ])
             ).rows[0];
         if (active !== undefined) {
-          throw new ConflictError(
-            `Deployment ${quote(deploymentId)} already has execution ${quote(active.id)} ` +
-              `(${active.status}); wait for it to end or cancel it`,
-            {
-              details: {
-                deployment_id: deploymentId,
-                execution_id: record.id,
-                active_execution_id: active.id,
-                active_status: active.status,
-              },
-            },
-          );
+          throw deploymentBusy(deploymentId, record.id, active);
         }
         await run(client, this.sql.insertExecution, executionParams(record));
       }),
@@ -562,9 +538,7 @@ class PostgresStore implements Store {
     }
     for (const id of deleted) {
       if (!created.has(id) && !stored.has(id)) {
-        throw new NotFoundError(`Node instance ${quote(id)} to delete does not exist`, {
-          details: { instance_id: id },
-        });
+        throw instanceToDeleteMissing(id);
       }
     }
 
@@ -627,9 +601,7 @@ class PostgresStore implements Store {
       owner === undefined || owner === null ? null : toJson(owner, `execution ${change.id}: owner`),
     ]);
     if (rowCount === 0) {
-      throw new NotFoundError(`Execution ${quote(change.id)} does not exist`, {
-        details: { execution_id: change.id },
-      });
+      throw missing('Execution', change.id);
     }
   }
 

@@ -1,6 +1,14 @@
 import { ConflictError, InvalidInputError, NotFoundError, UsageError } from '@cairn/errors';
 import type BetterSqlite3 from 'better-sqlite3';
 import { applyInstanceChange, checkInstanceChange } from './instance-change.js';
+import {
+  alreadyExists,
+  blueprintInUse,
+  deploymentBusy,
+  instanceToDeleteMissing,
+  missing,
+  missingParent,
+} from './store-errors.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { openDatabase } from './sqlite/open-database.js';
 import {
@@ -172,17 +180,11 @@ class SqliteStore implements Store {
   deleteBlueprint(id: string): Promise<void> {
     return this.write(`deleting blueprint ${quote(id)}`, () => {
       if (this.sql.blueprintExists.get(id) === undefined) {
-        throw new NotFoundError(`Blueprint ${quote(id)} does not exist`, {
-          details: { blueprint_id: id },
-        });
+        throw missing('Blueprint', id);
       }
       const users = this.sql.deploymentIdsOfBlueprint.all(id);
       if (users.length > 0) {
-        throw new ConflictError(
-          `Blueprint ${quote(id)} is used by deployment${users.length > 1 ? 's' : ''} ` +
-            `${users.map(quote).join(', ')}; delete ${users.length > 1 ? 'them' : 'it'} first`,
-          { details: { blueprint_id: id, deployment_ids: users } },
-        );
+        throw blueprintInUse(id, users);
       }
       this.sql.deleteBlueprint.run(id);
     });
@@ -196,15 +198,10 @@ class SqliteStore implements Store {
   ): Promise<void> {
     return this.write(`creating deployment ${quote(record.id)}`, () => {
       if (this.sql.blueprintExists.get(record.blueprint_id) === undefined) {
-        throw new NotFoundError(
-          `Blueprint ${quote(record.blueprint_id)} of deployment ${quote(record.id)} does not exist`,
-          { details: { blueprint_id: record.blueprint_id, deployment_id: record.id } },
-        );
+        throw missingParent('Blueprint', record.blueprint_id, 'deployment', record.id);
       }
       if (this.sql.deploymentExists.get(record.id) !== undefined) {
-        throw new ConflictError(`Deployment ${quote(record.id)} already exists`, {
-          details: { deployment_id: record.id },
-        });
+        throw alreadyExists('Deployment', record.id);
       }
       this.sql.insertDeployment.run(deploymentRow(record));
       for (const instance of instances) {
@@ -246,9 +243,7 @@ class SqliteStore implements Store {
         updated_at: new Date().toISOString(),
       }).changes;
       if (changed === 0) {
-        throw new NotFoundError(`Deployment ${quote(id)} does not exist`, {
-          details: { deployment_id: id },
-        });
+        throw missing('Deployment', id);
       }
     });
   }
@@ -257,9 +252,7 @@ class SqliteStore implements Store {
     return this.write(`deleting deployment ${quote(id)}`, () => {
       // Instances, executions, their tasks and events go with it (ON DELETE CASCADE).
       if (this.sql.deleteDeployment.run(id).changes === 0) {
-        throw new NotFoundError(`Deployment ${quote(id)} does not exist`, {
-          details: { deployment_id: id },
-        });
+        throw missing('Deployment', id);
       }
     });
   }
@@ -311,32 +304,16 @@ class SqliteStore implements Store {
     return this.write(`creating execution ${quote(record.id)}`, () => {
       const deploymentId = record.deployment_id;
       if (this.sql.deploymentExists.get(deploymentId) === undefined) {
-        throw new NotFoundError(
-          `Deployment ${quote(deploymentId)} of execution ${quote(record.id)} does not exist`,
-          { details: { deployment_id: deploymentId, execution_id: record.id } },
-        );
+        throw missingParent('Deployment', deploymentId, 'execution', record.id);
       }
       if (this.sql.executionExists.get(record.id) !== undefined) {
-        throw new ConflictError(`Execution ${quote(record.id)} already exists`, {
-          details: { execution_id: record.id },
-        });
+        throw alreadyExists('Execution', record.id);
       }
       // The check and the insert share the IMMEDIATE transaction: no other process can start
       // an execution of this deployment in between.
       const active = record.is_dry_run ? undefined : this.sql.activeExecution.get(deploymentId);
       if (active !== undefined) {
-        throw new ConflictError(
-          `Deployment ${quote(deploymentId)} already has execution ${quote(active.id)} ` +
-            `(${active.status}); wait for it to end or cancel it`,
-          {
-            details: {
-              deployment_id: deploymentId,
-              execution_id: record.id,
-              active_execution_id: active.id,
-              active_status: active.status,
-            },
-          },
-        );
+        throw deploymentBusy(deploymentId, record.id, active);
       }
       this.sql.insertExecution.run(executionRow(record));
     });
@@ -402,9 +379,7 @@ class SqliteStore implements Store {
     const deleted = new Set(batch.deletedInstances ?? []);
     for (const id of deleted) {
       if (this.sql.deleteInstance.run(id).changes === 0) {
-        throw new NotFoundError(`Node instance ${quote(id)} to delete does not exist`, {
-          details: { instance_id: id },
-        });
+        throw instanceToDeleteMissing(id);
       }
     }
 
@@ -429,9 +404,7 @@ class SqliteStore implements Store {
   private changeExecution(change: ExecutionChange): void {
     const row = this.sql.getExecution.get(change.id);
     if (row === undefined) {
-      throw new NotFoundError(`Execution ${quote(change.id)} does not exist`, {
-        details: { execution_id: change.id },
-      });
+      throw missing('Execution', change.id);
     }
     this.sql.updateExecution.run(executionRow(changedExecution(executionRecord(row), change)));
   }
