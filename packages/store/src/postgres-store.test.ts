@@ -2,18 +2,13 @@
  * The PostgreSQL store: the shared conformance suite, then what only PostgreSQL has — schemas,
  * migrations, the server's credentials, and several connections racing.
  *
- * The tests start a throwaway cluster with `scripts/postgres.sh` (about 1 s) and give every test
- * a schema of its own on it. With CAIRN_TEST_POSTGRES_URL set, they use that server instead (its
- * user must be allowed to create schemas). Without PostgreSQL's binaries they fail, naming what
- * to install: a store that is not tested must not look tested.
+ * The tests start a throwaway cluster with `scripts/postgres.sh` (about 1 s; see
+ * testing/postgres-server.ts) and give every test a schema of its own on it. With
+ * CAIRN_TEST_POSTGRES_URL set, they use that server instead (its user must be allowed to create
+ * schemas). Without PostgreSQL's binaries they fail, naming what to install: a store that is not
+ * tested must not look tested.
  */
-import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { serializeError } from '@cairn/errors';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -29,63 +24,32 @@ import {
   anInstance,
   aTask,
 } from './testing/fixtures.js';
+import {
+  freshSchemaName,
+  startTestPostgres,
+  type TestPostgres,
+} from './testing/postgres-server.js';
 import { describeStoreConformance, expectCairnError } from './testing/store-conformance.js';
 
-const execFileAsync = promisify(execFile);
-const REPO_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const SCRIPT = join(REPO_DIR, 'scripts', 'postgres.sh');
-
-/** The server the tests use, and the folder of the cluster they started (if they did). */
+/** The server the tests use (see testing/postgres-server.ts), and its URL. */
+let server: TestPostgres | undefined;
 let url: string;
-let clusterDir: string | undefined;
 /** A connection of the tests' own, to look at and prepare schemas behind the store's back. */
 let admin: pg.Pool;
 
-/** `scripts/postgres.sh <command>` for the tests' cluster. */
-function clusterScript(command: 'start' | 'stop', dir: string): Promise<{ stdout: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PG_DIR: dir };
-  // The script picks a free port: a PG_PORT meant for another cluster must not pin it.
-  delete env.PG_PORT;
-  return execFileAsync('bash', [SCRIPT, command], { env, timeout: 60_000 });
-}
-
 beforeAll(async () => {
-  const external = process.env.CAIRN_TEST_POSTGRES_URL;
-  if (external !== undefined && external !== '') {
-    url = external;
-  } else {
-    clusterDir = join(
-      tmpdir(),
-      `cairn-store-test-${process.pid}-${randomBytes(4).toString('hex')}`,
-    );
-    try {
-      const { stdout } = await clusterScript('start', clusterDir);
-      url = stdout.trim().split('\n').at(-1) ?? '';
-    } catch (error) {
-      const stderr = (error as { stderr?: unknown }).stderr;
-      throw new Error(
-        'The PostgreSQL store tests need a PostgreSQL server, and `scripts/postgres.sh start` ' +
-          `could not start one:\n${typeof stderr === 'string' ? stderr : String(error)}\n` +
-          'Install PostgreSQL (Debian/Ubuntu: apt-get install postgresql), or point ' +
-          'CAIRN_TEST_POSTGRES_URL at a server the tests may create schemas on.',
-        { cause: error },
-      );
-    }
-  }
+  server = await startTestPostgres();
+  url = server.url;
   admin = new pg.Pool({ connectionString: url, max: 2 });
 }, 60_000);
 
 afterAll(async () => {
   await admin.end();
-  if (clusterDir !== undefined) await clusterScript('stop', clusterDir);
+  await server?.stop();
 }, 60_000);
 
-let schemas = 0;
 /** A schema name no other test (or test run on a shared server) uses. */
-function freshSchema(): string {
-  schemas += 1;
-  return `cairn_test_${process.pid}_${schemas}_${randomBytes(3).toString('hex')}`;
-}
+const freshSchema = (): string => freshSchemaName();
 
 async function dropSchema(schema: string): Promise<void> {
   await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);

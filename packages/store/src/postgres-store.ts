@@ -9,9 +9,9 @@ import {
   missing,
   missingParent,
 } from './store-errors.js';
-import { migrate } from './postgres/migrate.js';
+import { checkServerOptions, openServer, type ServerOptions } from './postgres/connect.js';
 import { POSTGRES_MIGRATIONS } from './postgres/migrations/index.js';
-import { createPool } from './postgres/pool.js';
+import { inTransaction, run } from './postgres/queries.js';
 import {
   type BlueprintRow,
   type DeploymentRow,
@@ -39,13 +39,8 @@ import {
   isUniqueViolation,
   toStoreError,
 } from './postgres/sql-errors.js';
-import {
-  EVENT_COLUMNS,
-  prepareStatements,
-  type Statement,
-  type Statements,
-} from './postgres/statements.js';
-import { describeTarget, lockKey, type ServerTarget } from './postgres/target.js';
+import { EVENT_COLUMNS, prepareStatements, type Statements } from './postgres/statements.js';
+import { lockKey, type ServerTarget } from './postgres/target.js';
 import { toJson } from './json-column.js';
 import type {
   BatchResult,
@@ -64,36 +59,16 @@ import type {
 } from './store.js';
 
 /** Options of {@link createPostgresStore}. */
-export interface PostgresStoreOptions {
-  /**
-   * Where the database is: `postgres://user:password@host:port/database` (the `PG*` environment
-   * variables fill in what it leaves out). Messages name the host, port, database and user it
-   * leads to, never the string itself: it may hold a password.
-   */
-  readonly connectionString: string;
+export interface PostgresStoreOptions extends ServerOptions {
   /**
    * The schema holding Cairn's tables, created on first use when missing. Default `public`.
    * Lower-case letters, digits and `_`, not starting with a digit or `pg_`. Several Cairn
    * installations can share a database, each in a schema of its own.
    */
   readonly schema?: string;
-  /** The most connections the store opens at once. Default 10. */
-  readonly poolSize?: number;
-  /**
-   * How long a statement waits for a lock another connection holds before failing with a
-   * `TIMEOUT` error. Default 10 000 ms: Cairn's transactions are short, so a longer wait means a
-   * process is stuck, not busy.
-   */
-  readonly lockTimeoutMs?: number;
 }
 
 const DEFAULT_SCHEMA = 'public';
-const DEFAULT_POOL_SIZE = 10;
-const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
-/** How long opening a connection may take: an unreachable host fails instead of hanging. */
-const CONNECT_TIMEOUT_MS = 10_000;
-/** Names that need no quoting anywhere (options, messages, `search_path`) and fit in 63 bytes. */
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
  * The first key of the advisory lock taken to append events (`CRNE`); the second is the schema's
@@ -112,71 +87,13 @@ const EVENTS_LOCK = 0x43524e45;
  *   SchemaVersionError (code `CONFLICT`) when a newer Cairn wrote the schema.
  */
 export async function createPostgresStore(options: PostgresStoreOptions): Promise<Store> {
-  const settings = checkOptions(options);
-  const target = describeTarget(settings.connectionString, settings.schema);
-  const pool = createPool({
-    connectionString: settings.connectionString,
-    poolSize: settings.poolSize,
-    lockTimeoutMs: settings.lockTimeoutMs,
-    connectTimeoutMs: CONNECT_TIMEOUT_MS,
-  });
-  try {
-    const client = await pool.connect();
-    try {
-      await migrate(client, POSTGRES_MIGRATIONS, target);
-    } finally {
-      client.release();
-    }
-  } catch (error) {
-    await pool.end().catch(() => undefined);
-    throw toStoreError(error, { target, action: 'opening the store' });
-  }
+  const settings = checkServerOptions(options, DEFAULT_SCHEMA);
+  const { pool, target } = await openServer(settings, POSTGRES_MIGRATIONS);
   return new PostgresStore(pool, target);
-}
-
-/** The options with their defaults, checked. */
-function checkOptions(options: PostgresStoreOptions): Required<PostgresStoreOptions> {
-  const { connectionString } = options;
-  if (typeof connectionString !== 'string' || connectionString.trim() === '') {
-    throw new InvalidInputError('The PostgreSQL connection string is empty');
-  }
-  const schema = options.schema ?? DEFAULT_SCHEMA;
-  if (!SCHEMA_NAME.test(schema) || schema.startsWith('pg_')) {
-    throw new InvalidInputError(
-      `Invalid PostgreSQL schema name ${quote(schema)}: use lower-case letters, digits and _, ` +
-        'starting with a letter or _ (not pg_), at most 63 characters',
-      { details: { schema } },
-    );
-  }
-  const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
-  const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
-  for (const [name, value] of [
-    ['poolSize', poolSize],
-    ['lockTimeoutMs', lockTimeoutMs],
-  ] as const) {
-    if (!Number.isSafeInteger(value) || value < 1) {
-      throw new InvalidInputError(`${name} must be a whole number of 1 or more, not ${value}`);
-    }
-  }
-  return { connectionString, schema, poolSize, lockTimeoutMs };
 }
 
 function quote(id: string): string {
   return JSON.stringify(id);
-}
-
-/** What runs queries: the pool (one statement, its own transaction) or a client in a transaction. */
-interface Queryable {
-  query<R extends pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<R>>;
-}
-
-/** Runs a named statement. */
-function run<R extends pg.QueryResultRow>(
-  on: Queryable,
-  statement: Statement,
-  values: unknown[],
-): Promise<pg.QueryResult<R>> {
-  return on.query<R>({ name: statement.name, text: statement.text, values });
 }
 
 /** A node instance the batch changes, with the version it has in the database now. */
@@ -219,30 +136,9 @@ class PostgresStore implements Store {
     }
   }
 
-  /**
-   * Runs `work` in a transaction on one connection: committed if it returns, rolled back if it
-   * throws (and the error rethrown as it was). READ COMMITTED, as PostgreSQL defaults to: the
-   * statements that read before they write lock the rows they read (`FOR UPDATE` …), so that
-   * what they checked still holds when they write.
-   */
-  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken = false;
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      // ROLLBACK fails only when the connection is gone (the server has then rolled back): the
-      // connection is thrown away rather than handed out again.
-      await client.query('ROLLBACK').catch(() => {
-        broken = true;
-      });
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+  /** Runs `work` in one transaction (see {@link inTransaction}). */
+  private transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, work);
   }
 
   // Blueprints

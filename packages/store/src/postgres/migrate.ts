@@ -1,6 +1,11 @@
 import { CairnError, IoError } from '@cairn/errors';
 import type pg from 'pg';
-import { checkHistory, type Migration } from '../migrations/migration.js';
+import {
+  checkHistory,
+  foreignStep,
+  foreignStepMessage,
+  type Migration,
+} from '../migrations/migration.js';
 import { SchemaVersionError } from '../schema-version-error.js';
 import { lockKey, quoteIdentifier, type ServerTarget } from './target.js';
 
@@ -43,8 +48,8 @@ const CAIRN_MIGRATION_COLUMNS = ['version', 'name', 'applied_at'];
  * Brings the store's schema up to the last of `migrations`, creating the schema if needed. All
  * pending migrations run in one transaction, under an advisory lock of the schema: two processes
  * opening a new schema at once serialise here, and the second finds nothing left to do. Refuses a
- * schema whose version is newer than `migrations` know, and one holding another application's
- * tables. Creates nothing that exists, so that a role without CREATE rights can open an
+ * schema whose version is newer than `migrations` know, one holding another application's
+ * tables, and one holding another kind of Cairn database (see {@link foreignStep}). Creates nothing that exists, so that a role without CREATE rights can open an
  * up-to-date store.
  *
  * @param client - a connection outside any transaction
@@ -85,12 +90,18 @@ export async function migrate(
         applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
       )`);
     }
-    const found =
-      (
-        await client.query<{ version: number | null }>(
-          `SELECT MAX(version) AS version FROM ${schema}.schema_migrations`,
-        )
-      ).rows[0]?.version ?? 0;
+    const recorded = (
+      await client.query<{ version: number; name: string }>(
+        `SELECT version, name FROM ${schema}.schema_migrations ORDER BY version`,
+      )
+    ).rows;
+    const foreign = foreignStep(recorded, migrations);
+    if (foreign !== undefined) {
+      throw new IoError(foreignStepMessage(`The schema ${target.label}`, foreign), {
+        details: { server: target.address, database: target.database, schema: target.schema },
+      });
+    }
+    const found = recorded.at(-1)?.version ?? 0;
     if (found > supported) throw new SchemaVersionError(target.label, { found, supported });
     if (found < supported) {
       // The migrations name tables without their schema; SET LOCAL ends with the transaction.

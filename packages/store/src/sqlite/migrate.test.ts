@@ -67,6 +67,23 @@ describe('migrate', () => {
     );
   });
 
+  it('refuses a database whose history is another kind of database’s, leaving it as it was', () => {
+    migrate(db, [one], ':memory:');
+    const other: Migration = { version: 1, name: 'other', sql: 'CREATE TABLE c (z TEXT) STRICT;' };
+    expect(() => migrate(db, [other, two], '/data/manager.db')).toThrow(
+      expect.objectContaining({
+        code: 'IO',
+        details: { path: '/data/manager.db' },
+        message: expect.stringContaining(
+          'The file /data/manager.db holds another kind of Cairn database: its migration 1 is ' +
+            '"one", where this one expects "other"',
+        ) as string,
+      }),
+    );
+    expect(recorded()).toEqual([{ version: 1, name: 'one' }]);
+    expect(tables()).toEqual(['a', 'schema_migrations']);
+  });
+
   it('refuses a history with a gap', () => {
     expect(() => migrate(db, [two], ':memory:')).toThrow(
       expect.objectContaining({ code: 'INTERNAL' }),

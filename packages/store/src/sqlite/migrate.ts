@@ -1,7 +1,7 @@
 import { IoError } from '@cairn/errors';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Migration } from '../migrations/index.js';
-import { checkHistory } from '../migrations/migration.js';
+import { checkHistory, foreignStep, foreignStepMessage } from '../migrations/migration.js';
 import { SchemaVersionError } from '../schema-version-error.js';
 
 /**
@@ -34,7 +34,8 @@ function isForeignDatabase(db: BetterSqlite3.Database): boolean {
 /**
  * Brings the database's schema up to the last of `migrations`. All pending migrations run in one
  * IMMEDIATE transaction: two processes opening a new file at once serialise here, and the second
- * finds nothing left to do. Refuses a database whose schema is newer than `migrations` know.
+ * finds nothing left to do. Refuses a database whose schema is newer than `migrations` know, and
+ * one whose recorded history is another kind of Cairn database's (see {@link foreignStep}).
  */
 export function migrate(
   db: BetterSqlite3.Database,
@@ -55,9 +56,16 @@ export function migrate(
       name TEXT NOT NULL,
       applied_at TEXT NOT NULL
     ) STRICT`);
-    const found =
-      db.prepare<[], number | null>('SELECT MAX(version) FROM schema_migrations').pluck().get() ??
-      0;
+    const recorded = db
+      .prepare<[], { version: number; name: string }>(
+        'SELECT version, name FROM schema_migrations ORDER BY version',
+      )
+      .all();
+    const foreign = foreignStep(recorded, migrations);
+    if (foreign !== undefined) {
+      throw new IoError(foreignStepMessage(`The file ${path}`, foreign), { details: { path } });
+    }
+    const found = recorded.at(-1)?.version ?? 0;
     if (found > supported) throw new SchemaVersionError(path, { found, supported });
     const record = db.prepare<[number, string, string]>(
       'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',

@@ -1,6 +1,7 @@
 /**
- * `@cairn/store/testing` — the conformance suite every `Store` implementation runs, and record
- * builders for tests of code that uses a store. Imports vitest: for test code only.
+ * `@cairn/store/testing` — the conformance suites every `Store` and `ManagerStore`
+ * implementation runs, record builders for tests of code that uses a store, and the throwaway
+ * PostgreSQL server tests run against. Imports vitest: for test code only.
  */
 export {
   describeStoreConformance,
@@ -8,6 +9,7 @@ export {
   type ConformanceDatabase,
   type ConformanceHarness,
 } from './store-conformance.js';
+export { describeManagerStoreConformance } from './manager-store-conformance.js';
 export {
   aBlueprint,
   aDeployment,
@@ -17,3 +19,5 @@ export {
   aTask,
   T0,
 } from './fixtures.js';
+export { aPlugin, aResource, aSecret, aTenant, aToken, aUser } from './manager-fixtures.js';
+export { freshSchemaName, startTestPostgres, type TestPostgres } from './postgres-server.js';

@@ -17,18 +17,21 @@ import {
   T0,
 } from './fixtures.js';
 
-/** One empty database for one test; the suite may open several stores on it. */
-export interface ConformanceDatabase {
+/**
+ * One empty database for one test; the suite may open several stores on it. `S` is the port
+ * under test (`Store`, or `ManagerStore` for the manager's suite).
+ */
+export interface ConformanceDatabase<S = Store> {
   /** Opens a new store (a new connection) on this database. */
-  open(): Store | Promise<Store>;
+  open(): S | Promise<S>;
   /** Removes the database. Called once, after every store opened on it was closed. */
   destroy(): void | Promise<void>;
 }
 
 /** How the suite gets databases from the implementation under test. */
-export interface ConformanceHarness {
+export interface ConformanceHarness<S = Store> {
   /** A new, empty database (migrated on first open if the implementation needs that). */
-  createDatabase(): ConformanceDatabase | Promise<ConformanceDatabase>;
+  createDatabase(): ConformanceDatabase<S> | Promise<ConformanceDatabase<S>>;
 }
 
 /** The rejection of `promise`, which must be a Cairn error with `code` (never a driver error). */
