@@ -43,6 +43,7 @@ export {
   versionSatisfies,
   isValidVersionSpec,
 } from './imports/plugin-selection.js';
+export { checkPluginYaml, mappedFunctions } from './plugin-yaml-check.js';
 export { DSL_VERSIONS, type DslVersion } from './util/dsl-version.js';
 export type * from './plan/plan-types.js';
 export { readYaml, type YamlReadResult } from './source/read-yaml.js';

@@ -6,34 +6,38 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { formatDiagnostic, summarizeDiagnostics, type Diagnostic } from '@cairn/dsl';
+import {
+  checkPluginYaml,
+  formatDiagnostic,
+  mappedFunctions,
+  summarizeDiagnostics,
+  type Diagnostic,
+} from '@cairn/dsl';
 import { ConflictError, UsageError } from '@cairn/errors';
 import {
+  checkBundleContents,
   generateSigningKey,
   getInstalled,
   installBundle,
   listInstalled,
   packPlugin,
-  probeFunctions,
   readBundle,
+  readInstalledPluginYaml,
   removeInstalled,
+  setSignaturePolicy,
   signBundle,
+  trustedKeyIds,
+  trustKey,
+  type BundleContentsCheck,
   type BundleManifest,
   type InstalledPlugin,
   type SignatureStatus,
 } from '@cairn/plugin-host';
 import { EXIT } from '../exit-codes.js';
-import {
-  pluginStoreDir,
-  setSignaturePolicy,
-  trustedKeyIds,
-  trustKey,
-  trustOptions,
-} from '../local/installed-plugins.js';
+import { pluginStoreDir, trustLocation, trustOptions } from '../local/installed-plugins.js';
 import { cairnHome, openLocal } from '../local/local-profile.js';
 import { VERSION } from '../version.js';
 import type { Output } from '../output.js';
-import { checkPluginYaml, mappedFunctions } from '../plugins/check-plugin.js';
 import { scaffoldPlugin } from '../plugins/scaffold.js';
 import { generatePluginTypes } from '../plugins/typegen.js';
 
@@ -125,51 +129,14 @@ function readKey(file: string, what: string): string {
   return readFileSync(path, 'utf8');
 }
 
-/** What checking a bundle's YAML and entry module found: problems as sentences, diagnostics apart. */
-interface DeepCheck {
-  readonly diagnostics: readonly Diagnostic[];
-  readonly problems: readonly string[];
-  readonly functions: number;
-}
+/** The blueprint language's part of a bundle's checks. */
+const PLUGIN_YAML_CHECKS = { checkPluginYaml, mappedFunctions };
 
-/**
- * The checks beyond the bundle's integrity: its plugin YAML files parse as a blueprint importing
- * them would read them, and the entry module (extracted in `dir`) loads and exports every
- * function they map.
- */
-async function deepCheck(
-  label: string,
-  manifest: BundleManifest,
-  yaml: Readonly<Record<string, string>>,
-  entry: string,
-): Promise<DeepCheck> {
-  const wanted = new Set<string>();
-  for (const text of Object.values(yaml)) for (const fn of mappedFunctions(text)) wanted.add(fn);
-  // The probe is a process of its own: it loads the entry while this one parses the YAML.
-  const probing = probeFunctions(entry, [...wanted]);
-  const diagnostics: Diagnostic[] = [];
-  for (const [path, text] of Object.entries(yaml)) {
-    diagnostics.push(...(await checkPluginYaml(text, `${label}!${path}`, manifest.package_name)));
-  }
-  const problems: string[] = [];
-  const probe = await probing;
-  if (!probe.ok) {
-    problems.push(`the entry module ${manifest.entry} does not load: ${probe.error}`);
-  } else {
-    for (const fn of probe.missing) {
-      problems.push(
-        `plugin.yaml maps ${manifest.plugin_name}.${fn}, but ${manifest.entry} exports no function '${fn}'`,
-      );
-    }
-  }
-  return { diagnostics, problems, functions: wanted.size };
-}
-
-function reportDeepCheck(output: Output, check: DeepCheck): boolean {
+/** Prints what checking a bundle's contents found; true when the bundle passes. */
+function reportContentsCheck(output: Output, check: BundleContentsCheck<Diagnostic>): boolean {
   for (const d of check.diagnostics) output.err(formatDiagnostic(d, { style: output.style }));
   for (const problem of check.problems) output.err(`${output.style.error('error')}: ${problem}`);
-  const errors = check.diagnostics.filter((d) => d.severity === 'error').length;
-  return errors === 0 && check.problems.length === 0;
+  return check.ok;
 }
 
 function installedJson(
@@ -210,7 +177,12 @@ async function pinsByBundle(): Promise<Map<string, string[]>> {
   }
 }
 
-function registerBundleCommands(plugins: Command, output: Output, state: State): void {
+function registerBundleCommands(
+  plugins: Command,
+  output: Output,
+  state: State,
+  localStore: boolean,
+): void {
   plugins
     .command('pack')
     .description('pack a built plugin with its production dependencies into one bundle')
@@ -280,18 +252,19 @@ function registerBundleCommands(plugins: Command, output: Output, state: State):
         options: { requireSignatures?: boolean; allowUnsigned?: boolean },
       ) => {
         const home = cairnHome();
+        const trust = trustLocation(home);
         if (options.requireSignatures === true && options.allowUnsigned === true) {
           throw new UsageError('Give --require-signatures or --allow-unsigned, not both.');
         }
         if (keyFile !== undefined) {
-          const id = trustKey(home, readKey(keyFile, 'The key'));
+          const id = trustKey(trust, readKey(keyFile, 'The key'));
           output.err(`Trusting key ${id}.`);
         }
-        if (options.requireSignatures === true) setSignaturePolicy(home, true);
-        if (options.allowUnsigned === true) setSignaturePolicy(home, false);
+        if (options.requireSignatures === true) setSignaturePolicy(trust, true);
+        if (options.allowUnsigned === true) setSignaturePolicy(trust, false);
         const policy = trustOptions(home, process.env);
         output.out(
-          `Trusted keys: ${trustedKeyIds(home).join(', ') || 'none'}. Signatures are ${policy.requireSignature === true ? 'required' : 'checked when present, not required'}.`,
+          `Trusted keys: ${trustedKeyIds(trust).join(', ') || 'none'}. Signatures are ${policy.requireSignature === true ? 'required' : 'checked when present, not required'}.`,
         );
       },
     );
@@ -360,13 +333,16 @@ function registerBundleCommands(plugins: Command, output: Output, state: State):
       const scratch = mkdtempSync(join(tmpdir(), 'cairn-validate-'));
       try {
         const installed = await installBundle(path, scratch, { ...trust, requireSignature: false });
-        const check = await deepCheck(
-          basename(path),
-          info.manifest,
-          info.pluginYaml,
-          installed.entry,
+        const check = await checkBundleContents(
+          {
+            label: basename(path),
+            manifest: info.manifest,
+            yamlByPath: info.pluginYaml,
+            entry: installed.entry,
+          },
+          PLUGIN_YAML_CHECKS,
         );
-        if (!reportDeepCheck(output, check)) {
+        if (!reportContentsCheck(output, check)) {
           const errors = check.diagnostics.filter((d) => d.severity === 'error');
           output.err(
             `${output.style.error('✖')} ${file} is not valid${errors.length > 0 ? `: ${summarizeDiagnostics(errors)}` : ''}.`,
@@ -383,6 +359,9 @@ function registerBundleCommands(plugins: Command, output: Output, state: State):
       }
     });
 
+  // In manager mode, the manager keeps the plugins (cairn plugins upload …).
+  if (!localStore) return;
+
   plugins
     .command('install')
     .description('install a bundle into the local plugin store (checked as validate does)')
@@ -395,12 +374,16 @@ function registerBundleCommands(plugins: Command, output: Output, state: State):
       const before = new Set((await listInstalled(store)).map((p) => p.id));
       const started = performance.now();
       const installed = await installBundle(path, store, trustOptions(home, process.env));
-      const yaml: Record<string, string> = {};
-      for (const [index, yamlFile] of installed.pluginYamlFiles.entries()) {
-        yaml[installed.manifest.plugin_yaml[index] ?? yamlFile] = readFileSync(yamlFile, 'utf8');
-      }
-      const check = await deepCheck(basename(path), installed.manifest, yaml, installed.entry);
-      if (!reportDeepCheck(output, check)) {
+      const check = await checkBundleContents(
+        {
+          label: basename(path),
+          manifest: installed.manifest,
+          yamlByPath: await readInstalledPluginYaml(installed),
+          entry: installed.entry,
+        },
+        PLUGIN_YAML_CHECKS,
+      );
+      if (!reportContentsCheck(output, check)) {
         if (!before.has(installed.id)) await removeInstalled(store, installed.id);
         output.err(`${output.style.error('✖')} ${file} was not installed.`);
         state.status = EXIT.FAILED;
@@ -483,21 +466,41 @@ function registerBundleCommands(plugins: Command, output: Output, state: State):
     });
 }
 
-/** Registers the `plugins` command group. */
-export function registerPluginCommands(program: Command, output: Output, state: State): void {
+/**
+ * Registers the `plugins` command group: the authoring commands, and with `localStore` (local
+ * mode) those of the local plugin store. Returns the group, for manager mode to add its verbs.
+ */
+export function registerPluginCommands(
+  program: Command,
+  output: Output,
+  state: State,
+  options: { readonly localStore: boolean } = { localStore: true },
+): Command {
   const plugins = program
     .command('plugins')
-    .description('write, pack, validate and install plugins')
+    .description(
+      options.localStore
+        ? 'write, pack, validate and install plugins'
+        : 'write, pack and validate plugins; upload them to the manager',
+    )
     .addHelpText(
       'after',
-      `
+      options.localStore
+        ? `
 Examples:
   $ cairn plugins init acme-widget-plugin
   $ cairn plugins typegen
   $ cairn plugins pack -o dist/
   $ cairn plugins install acme-widget-plugin-0.1.0-any.cairn.tgz
-  $ cairn plugins list`,
+  $ cairn plugins list`
+        : `
+Examples:
+  $ cairn plugins pack -o dist/
+  $ cairn plugins upload dist/acme-widget-plugin-0.1.0-any.cairn.tgz
+  $ cairn plugins list
+  $ cairn plugins set-global acme-widget-plugin@0.1.0`,
     );
   registerAuthorCommands(plugins, output, state);
-  registerBundleCommands(plugins, output, state);
+  registerBundleCommands(plugins, output, state, options.localStore);
+  return plugins;
 }

@@ -12,19 +12,17 @@ import type { Plan, PlanOperation, PlanPlugin } from '@cairn/dsl';
 import { InvalidInputError, NotFoundError, UsageError } from '@cairn/errors';
 import {
   createLocalExecutor,
+  installedEntry,
+  installedVersions,
   listInstalled,
   pluginAt,
   probeFunctions,
+  selectInstalled,
   type ResolvedPlugin,
 } from '@cairn/plugin-host';
 import type { Executor, OperationPlugin } from '@cairn/engine';
 import { createSqliteStore, type DeploymentPlugin, type Store } from '@cairn/store';
-import {
-  installedEntry,
-  installedVersions,
-  pluginStoreDir,
-  selectInstalled,
-} from './installed-plugins.js';
+import { PLUGIN_SELECTION, pluginStoreDir } from './installed-plugins.js';
 
 /** The folder local mode keeps its state in. */
 export function cairnHome(env: NodeJS.ProcessEnv = process.env): string {
@@ -231,10 +229,11 @@ export async function openLocal(options: LocalOptions = {}): Promise<LocalProfil
       const pins: DeploymentPlugin[] = [];
       for (const plugin of wanted.values()) {
         const packageName = plugin.package_name ?? plugin.name;
-        const chosen = selectInstalled(installed, {
-          packageName,
-          version: plugin.package_version ?? undefined,
-        });
+        const chosen = selectInstalled(
+          installed,
+          { packageName, version: plugin.package_version ?? undefined },
+          PLUGIN_SELECTION,
+        );
         if (chosen !== undefined) {
           pins.push({
             name: plugin.name,
@@ -273,11 +272,15 @@ export async function openLocal(options: LocalOptions = {}): Promise<LocalProfil
       return pins.map((from) => {
         if (options.only !== undefined && !options.only.has(from.name)) return { from, to: from };
         const major = from.package_version.split('.')[0] ?? '';
-        const chosen = selectInstalled(installed, {
-          packageName: from.package_name,
-          // Not older than the pin, and the same major version (PEP 440 specifiers).
-          version: options.toLatest ? undefined : `>=${from.package_version},==${major}.*`,
-        });
+        const chosen = selectInstalled(
+          installed,
+          {
+            packageName: from.package_name,
+            // Not older than the pin, and the same major version (PEP 440 specifiers).
+            version: options.toLatest ? undefined : `>=${from.package_version},==${major}.*`,
+          },
+          PLUGIN_SELECTION,
+        );
         if (chosen === undefined || chosen.id === from.bundle_id) return { from, to: from };
         return {
           from,

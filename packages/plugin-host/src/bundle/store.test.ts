@@ -8,6 +8,7 @@ import {
   generateSigningKey,
   getInstalled,
   installBundle,
+  installedEntry,
   listInstalled,
   packPlugin,
   removeInstalled,
@@ -134,5 +135,19 @@ describe('plugin store', () => {
     expect(await listInstalled(join(store, 'nope'))).toEqual([]);
     await writeFile(join(store, '.staging-abc'), '');
     expect(await listInstalled(store)).toEqual([]);
+  });
+
+  it('gives the entry of an installed bundle by id, synchronously, and nothing for a stranger', async () => {
+    const store = await temp();
+    const plugin = await installBundle(bundle('@acme/cairn-plugin-demo@1.2.3').file, store);
+    expect(installedEntry(store, plugin.id)).toEqual({
+      entry: plugin.entry,
+      concurrentOperations: 4,
+    });
+    expect(installedEntry(store, plugin.id.slice(0, 12))).toBeUndefined();
+    expect(installedEntry(store, '../' + plugin.id.slice(3))).toBeUndefined();
+    expect(installedEntry(store, 'f'.repeat(64))).toBeUndefined();
+    await removeInstalled(store, plugin.id);
+    expect(installedEntry(store, plugin.id)).toBeUndefined();
   });
 });

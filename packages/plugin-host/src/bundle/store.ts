@@ -14,7 +14,14 @@
  * a plugin folder is either complete and verified, or absent.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, createReadStream, fchmodSync, openSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  fchmodSync,
+  openSync,
+  readFileSync,
+  writeSync,
+} from 'node:fs';
 import {
   chmod,
   mkdir,
@@ -40,6 +47,7 @@ import {
 } from './manifest.js';
 import { limitsOf, scanBundle, type ScannedEnd } from './scan.js';
 import { checkSignature, trustedKeyMap, type SignatureStatus } from './signing.js';
+import type { ResolvedPlugin } from '../local-executor.js';
 
 /** A bundle installed in a store. */
 export interface InstalledPlugin {
@@ -351,6 +359,29 @@ export async function removeInstalled(
   await rename(plugin.dir, trash);
   await rm(trash, { recursive: true, force: true });
   return plugin;
+}
+
+/**
+ * The run-time view of the bundle installed in `storeDir` as `bundleId` (its full id): its entry
+ * module and how many operations a worker may run at once. Read synchronously, because an
+ * executor resolves plugins synchronously; undefined when the bundle is not there (any more).
+ */
+export function installedEntry(
+  storeDir: string,
+  bundleId: string,
+): Pick<ResolvedPlugin, 'entry' | 'concurrentOperations'> | undefined {
+  if (!ID.test(bundleId)) return undefined;
+  const dir = join(storeDir, bundleId);
+  let manifest: BundleManifest;
+  try {
+    manifest = JSON.parse(readFileSync(join(dir, MANIFEST_PATH), 'utf8')) as BundleManifest;
+  } catch {
+    return undefined;
+  }
+  const entry = join(dir, manifest.entry);
+  return manifest.concurrent_operations === undefined
+    ? { entry }
+    : { entry, concurrentOperations: manifest.concurrent_operations };
 }
 
 async function readInstalledOrUndefined(

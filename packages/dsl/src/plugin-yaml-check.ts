@@ -1,25 +1,16 @@
 /**
- * The checks `cairn plugins validate` (and `install`) add to the bundle's own integrity checks:
- * every plugin YAML in it parses as Cloudify's DSL would read it when a blueprint imports it
- * (diagnostics name the bundle, the file inside it and the line), and the entry module exports
- * every function the YAML maps.
+ * What the blueprint language says about a plugin's own YAML before any blueprint imports it:
+ * whether it parses as a blueprint importing it would read it, and which of its plugin's
+ * functions it maps. `cairn plugins validate`/`install` and the manager's upload check both ask
+ * this, through plugin-host's bundle check.
  */
-import {
-  parseBlueprint,
-  readYaml,
-  type Diagnostic,
-  type ImportHost,
-  type PluginImportResult,
-} from '@cairn/dsl';
+import type { Diagnostic } from './diagnostics/diagnostic.js';
+import type { ImportHost, PluginImportResult } from './imports/import-host.js';
+import { parseBlueprint } from './parse.js';
+import { readYaml } from './source/read-yaml.js';
+import { isMap, type Value } from './util/value.js';
 
-type Yaml = null | boolean | number | string | Yaml[] | { [key: string]: Yaml };
-type YamlMap = { [key: string]: Yaml };
-
-function isMap(value: Yaml | undefined): value is YamlMap {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function entries(value: Yaml | undefined): [string, Yaml][] {
+function entries(value: Value | undefined): [string, Value][] {
   return isMap(value) ? Object.entries(value) : [];
 }
 
@@ -30,9 +21,10 @@ function dslMinorOf(path: string): number {
 }
 
 /**
- * Parses `text` (the plugin YAML at `name`) the way a blueprint importing it reads it: a blueprint
- * of the file's DSL version that imports the built-in types and this plugin. Returns the
- * diagnostics, which point into `name`.
+ * Parses `text` (the plugin YAML shown to users as `name`) the way a blueprint importing it reads
+ * it: a blueprint of the file's DSL version (`plugin_1_4.yaml` → `cloudify_dsl_1_4`; unsuffixed:
+ * the newest) that imports the built-in types and `plugin:<packageName>`, which resolves to
+ * this text. Returns the diagnostics; those about the plugin YAML point into `name`.
  */
 export async function checkPluginYaml(
   text: string,
@@ -60,12 +52,7 @@ export async function checkPluginYaml(
   return result.diagnostics;
 }
 
-/** The keys of the YAML's `plugins:` section. */
-function pluginKeys(doc: Yaml | undefined): string[] {
-  return isMap(doc) ? entries(doc.plugins).map(([key]) => key) : [];
-}
-
-function implementationOf(mapping: Yaml): string | undefined {
+function implementationOf(mapping: Value): string | undefined {
   if (typeof mapping === 'string') return mapping;
   if (!isMap(mapping)) return undefined;
   const value = mapping.implementation ?? mapping.mapping;
@@ -73,15 +60,17 @@ function implementationOf(mapping: Yaml): string | undefined {
 }
 
 /**
- * The function paths (`tasks.create`) the plugin YAML maps to its own plugin: operations of its
- * node types and relationships, and its workflows. Mappings to other plugins (a script path,
- * `script.…`) are not this plugin's business.
+ * The function paths (`tasks.create`) a plugin YAML maps to its own plugin (a key of its
+ * `plugins:` section): operations of its node types and relationships (either side), and its
+ * workflows, sorted and without repeats. Mappings to other plugins (a script path,
+ * `script.…`) are not this plugin's business. Text that is not YAML maps nothing.
  */
 export function mappedFunctions(text: string): string[] {
   const doc = readYaml(text, 'plugin.yaml').value;
-  const keys = pluginKeys(doc);
+  if (!isMap(doc)) return [];
+  const keys = entries(doc.plugins).map(([key]) => key);
   const found = new Set<string>();
-  const add = (mapping: Yaml): void => {
+  const add = (mapping: Value): void => {
     const implementation = implementationOf(mapping);
     if (implementation === undefined) return;
     for (const key of keys) {
@@ -90,7 +79,6 @@ export function mappedFunctions(text: string): string[] {
       }
     }
   };
-  if (!isMap(doc)) return [];
   for (const [, type] of entries(doc.node_types)) {
     if (!isMap(type)) continue;
     for (const [, iface] of entries(type.interfaces)) for (const [, op] of entries(iface)) add(op);
