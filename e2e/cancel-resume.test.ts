@@ -313,6 +313,50 @@ function cliCase(name: string): {
   };
 }
 
+describe('queued executions (engine, SQLite store, worker processes)', () => {
+  it('stores a queued execution that runs nothing until started, and is not taken for interrupted', async () => {
+    const r = await rig({});
+    try {
+      const queued = await r.engine.queueExecution({ deploymentId: 'dep', workflowId: 'install' });
+      expect(queued.status).toBe('queued');
+      expect(queued.owner).toBeNull();
+      // Another process looking for interrupted executions leaves it alone.
+      expect(await r.engine.recoverInterrupted()).toEqual([]);
+      expect((await r.store.getExecution(queued.id))?.status).toBe('queued');
+      await sleep(200);
+      expect(calls(r.countFile)).toEqual([]);
+      // The deployment is busy while it waits.
+      await expect(
+        r.engine.startExecution({ deploymentId: 'dep', workflowId: 'install' }),
+      ).rejects.toSatisfy((e) => isCairnError(e) && e.code === 'CONFLICT');
+
+      const handle = await r.engine.startQueued(queued.id);
+      expect((await handle.done).status).toBe('terminated');
+      expect(tally(calls(r.countFile))).toEqual(tally(INSTALL_OPS));
+      const events = await eventsOf(r.store, queued.id);
+      expect(events[0]?.message).toBe("Starting 'install' workflow execution");
+      // Started once: a second start is refused.
+      await expect(r.engine.startQueued(queued.id)).rejects.toSatisfy(
+        (e) => isCairnError(e) && e.code === 'CONFLICT',
+      );
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('checks the workflow and its parameters when queueing, and stores nothing for a bad one', async () => {
+    const r = await rig({});
+    try {
+      await expect(
+        r.engine.queueExecution({ deploymentId: 'dep', workflowId: 'no_such_workflow' }),
+      ).rejects.toSatisfy((e) => isCairnError(e));
+      expect(await r.store.listExecutions({ deployment_id: 'dep' })).toEqual([]);
+    } finally {
+      await r.close();
+    }
+  });
+});
+
 describe('cancel and conflicts across cairn processes', () => {
   it('refuses a second install or start while an execution runs, and corrupts nothing', async () => {
     const c = cliCase('busy');

@@ -372,6 +372,8 @@ export class Engine {
     );
     for (const execution of list) {
       if (END_STATES.has(execution.status) || this.running.has(execution.id)) continue;
+      // A queued execution waits for its service to start it; nobody runs it yet.
+      if (execution.status === 'queued') continue;
       if (ownerAlive(execution.owner)) continue;
       const error = `Interrupted: the process running it (pid ${execution.owner?.pid ?? '?'}) ended before it finished. Resume it with 'cairn executions resume ${execution.id}'.`;
       await this.store.apply({
@@ -405,6 +407,52 @@ export class Engine {
    * stored; a deployment with a running execution gives a ConflictError.
    */
   async startExecution(options: StartExecutionOptions): Promise<ExecutionHandle> {
+    const { execution, model, graph, workflow } = await this.prepareExecution(options, 'pending');
+    return this.launch(execution, model, options.listener, { graph, workflow });
+  }
+
+  /**
+   * Stores an execution as `queued` without running it: the workflow and its parameters are
+   * checked now (so a bad request fails at once), and {@link startQueued} runs it later (a
+   * service that limits how many executions run at once). The deployment counts as busy from
+   * now on: a second execution of it is refused as for a running one.
+   */
+  async queueExecution(options: Omit<StartExecutionOptions, 'listener'>): Promise<ExecutionRecord> {
+    return (await this.prepareExecution(options, 'queued')).execution;
+  }
+
+  /** Runs an execution {@link queueExecution} stored. ConflictError unless it is still queued. */
+  async startQueued(executionId: string, listener?: EventListener): Promise<ExecutionHandle> {
+    const execution = await this.store.getExecution(executionId);
+    if (execution === undefined) throw new NotFoundError(`There is no execution '${executionId}'.`);
+    if (execution.status !== 'queued') {
+      throw new ConflictError(
+        `The execution '${executionId}' is ${execution.status}, not queued; it cannot be started.`,
+      );
+    }
+    const model = await this.load(execution.deployment_id);
+    await this.store.apply({
+      execution: {
+        id: executionId,
+        status: 'pending',
+        owner: { pid: process.pid, hostname: hostname() },
+      },
+    });
+    const started = (await this.store.getExecution(executionId)) ?? execution;
+    // Built from the states stored when it was queued, as a resumed run's graph is.
+    return this.launch(started, model, listener, 'queued');
+  }
+
+  /** Checks a request to run a workflow and stores its execution with `status`. */
+  private async prepareExecution(
+    options: Omit<StartExecutionOptions, 'listener'>,
+    status: 'pending' | 'queued',
+  ): Promise<{
+    execution: ExecutionRecord;
+    model: DeploymentModel;
+    graph: TaskGraph;
+    workflow: ResolvedWorkflow;
+  }> {
     await this.recoverInterrupted(options.deploymentId);
     const model = await this.load(options.deploymentId);
     const settings: ExecutionSettings = { ...DEFAULT_SETTINGS, ...(options.settings ?? {}) };
@@ -421,7 +469,7 @@ export class Engine {
       id: randomUUID(),
       deployment_id: options.deploymentId,
       workflow_id: options.workflowId,
-      status: 'pending',
+      status,
       parameters: parameters,
       settings: { ...settings, basis },
       is_dry_run: false,
@@ -429,10 +477,10 @@ export class Engine {
       started_at: null,
       ended_at: null,
       error: '',
-      owner: { pid: process.pid, hostname: hostname() },
+      owner: status === 'queued' ? null : { pid: process.pid, hostname: hostname() },
     };
     await this.store.createExecution(execution);
-    return this.launch(execution, model, options.listener, { graph, workflow });
+    return { execution, model, graph, workflow };
   }
 
   /**
@@ -474,8 +522,11 @@ export class Engine {
     execution: ExecutionRecord,
     model: DeploymentModel,
     listener: EventListener | undefined,
-    /** The graph built when the execution was created, or `resume` to build it again. */
-    start: { graph: TaskGraph; workflow: ResolvedWorkflow } | 'resume',
+    /**
+     * The graph built when the execution was created; `resume` to build it again and run only
+     * what did not succeed; `queued` to build it again for a first run.
+     */
+    start: { graph: TaskGraph; workflow: ResolvedWorkflow } | 'resume' | 'queued',
   ): Promise<ExecutionHandle> {
     const resuming = start === 'resume';
     const cancel = new AbortController();
@@ -496,7 +547,7 @@ export class Engine {
     // the same tasks (and task ids) as the first.
     const basis = (settingsJson.basis ?? {}) as { [id: string]: string | null };
     const { graph, workflow } =
-      start !== 'resume'
+      typeof start === 'object'
         ? start
         : this.buildGraph(
             new DeploymentModel(
