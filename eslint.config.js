@@ -46,8 +46,9 @@ const ALLOWED_DEPENDENCIES = {
   'packages/engine': ['dsl', 'store', 'errors'],
   'packages/plugin-host': ['plugin-protocol', 'engine', 'errors'],
   'packages/plugin-testing': ['dsl', 'engine', 'store', 'plugin-host', 'plugin-sdk', 'errors'],
+  'packages/api': ['errors'],
   'packages/manager': ['api', 'engine', 'dsl', 'store', 'plugin-host', 'errors'],
-  'packages/cli': ['engine', 'dsl', 'store', 'plugin-host', 'errors'],
+  'packages/cli': ['api', 'manager', 'engine', 'dsl', 'store', 'plugin-host', 'errors'],
   'plugins/script': ['plugin-sdk'],
   'plugins/file': ['plugin-sdk'],
 };

@@ -25,6 +25,9 @@ const BY_CODE: Record<ErrorCode, ExitStatus> = {
   TIMEOUT: EXIT.FAILED,
   CANCELLED: EXIT.FAILED,
   BUNDLE_INVALID: EXIT.FAILED,
+  UNAUTHORIZED: EXIT.FAILED,
+  FORBIDDEN: EXIT.FAILED,
+  TOO_LARGE: EXIT.FAILED,
 };
 
 /** The exit status for an error code. */

@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { isCairnError, serializeError } from '@cairn/errors';
 import { registerBlueprintCommands } from './commands/blueprints.js';
 import { registerLocalCommands } from './commands/local-commands.js';
+import { registerManagerCommands } from './commands/manager.js';
 import { registerPluginCommands } from './commands/plugins.js';
 import { EXIT, exitStatusFor } from './exit-codes.js';
 import { processOutput, type Output } from './output.js';
@@ -48,6 +49,7 @@ Examples:
   registerBlueprintCommands(program, output, state);
   registerLocalCommands(program, output, state);
   registerPluginCommands(program, output, state);
+  registerManagerCommands(program, output);
   program.addOption(new Option('--no-color', 'never use colours (also: NO_COLOR=1)').hideHelp());
   return program;
 }

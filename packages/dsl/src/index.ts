@@ -46,6 +46,7 @@ export {
 export { checkPluginYaml, mappedFunctions } from './plugin-yaml-check.js';
 export { DSL_VERSIONS, type DslVersion } from './util/dsl-version.js';
 export type * from './plan/plan-types.js';
+export { pluginFunctionsOfPlan } from './plan/plugin-functions.js';
 export { readYaml, type YamlReadResult } from './source/read-yaml.js';
 export { BUILTIN_TYPES_YAML } from './builtin/types-yaml.generated.js';
 export { prepareDeployment } from './deployment/prepare.js';

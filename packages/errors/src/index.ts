@@ -20,6 +20,10 @@ export const ERROR_CODES = {
   CANCELLED: 'The work was cancelled',
   BUNDLE_INVALID:
     'A plugin bundle is malformed, tampered with, unsigned where a signature is required, or made for another platform or Cairn API',
+  UNAUTHORIZED:
+    'No valid credentials were given: unknown user, wrong password, or a missing or expired token',
+  FORBIDDEN: 'The credentials are valid but do not allow this: role, tenant or visibility',
+  TOO_LARGE: 'A request or upload is larger than the limit allows',
 } as const;
 
 /** A stable error code. */
@@ -88,6 +92,27 @@ export class InvalidInputError extends CairnError {
 export class IoError extends CairnError {
   constructor(message: string, options?: CairnErrorOptions) {
     super('IO', message, options);
+  }
+}
+
+/** No valid credentials were presented (HTTP 401). The message never says which part was wrong. */
+export class UnauthorizedError extends CairnError {
+  constructor(message: string, options?: CairnErrorOptions) {
+    super('UNAUTHORIZED', message, options);
+  }
+}
+
+/** Valid credentials that do not allow the request (HTTP 403). */
+export class ForbiddenError extends CairnError {
+  constructor(message: string, options?: CairnErrorOptions) {
+    super('FORBIDDEN', message, options);
+  }
+}
+
+/** A request or upload over its size limit (HTTP 413). */
+export class TooLargeError extends CairnError {
+  constructor(message: string, options?: CairnErrorOptions) {
+    super('TOO_LARGE', message, options);
   }
 }
 

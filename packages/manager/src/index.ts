@@ -1,8 +1,10 @@
 /**
- * `@cairn/manager` — the multi-tenant REST service (Cloudify REST API v3.1). Built in steps; so
- * far its security primitives: password hashing (with a short-lived cache of successful checks),
- * API tokens, the failed-login limiter, and the encryption of secrets at rest.
+ * `@cairn/manager` — the multi-tenant REST service (Cloudify REST API v3.1): tenants, users,
+ * roles, tokens, secrets encrypted at rest, blueprints, deployments, executions run by its own
+ * workers, events, and plugins, on SQLite or PostgreSQL.
  */
+export { startManager, type ManagerOptions, type RunningManager } from './manager.js';
+export { parseDatabaseTarget, tenantSchema, type DatabaseTarget } from './storage/database.js';
 export { hashPassword, verifyPassword } from './security/passwords.js';
 export {
   issueToken,

@@ -1,7 +1,9 @@
 /**
- * API tokens (Cloudify's `Authentication-Token` header). A token is 32 random bytes, shown to
- * its user once; the manager keeps only its SHA-256, so a copy of the database holds no usable
- * token. Each token expires.
+ * API tokens (Cloudify's `Authentication-Token` header): `ctok-<id>-<secret>`, as Cloudify 7
+ * forms them. The id (10 hex characters) is public: it names the token in lists and in
+ * `DELETE /tokens/{id}`. The secret is 32 random bytes, shown to its user once; the manager
+ * keeps only the SHA-256 of the whole token, so a copy of the database holds no usable token.
+ * Each token expires.
  */
 import { createHash, randomBytes } from 'node:crypto';
 
@@ -10,6 +12,8 @@ export const TOKEN_PREFIX = 'ctok-';
 
 /** A newly issued token. */
 export interface IssuedToken {
+  /** The public id. */
+  readonly id: string;
   /** The secret to give the user; never stored. */
   readonly token: string;
   /** What the manager stores and looks tokens up by. */
@@ -30,8 +34,10 @@ export function issueToken(ttlSeconds: number, now: Date = new Date()): IssuedTo
       `a token's lifetime must be a positive number of seconds, not ${ttlSeconds}`,
     );
   }
-  const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+  const id = randomBytes(5).toString('hex');
+  const token = `${TOKEN_PREFIX}${id}-${randomBytes(32).toString('base64url')}`;
   return {
+    id,
     token,
     digest: tokenDigest(token),
     expiresAt: new Date(now.getTime() + ttlSeconds * 1000).toISOString(),
@@ -42,4 +48,9 @@ export function issueToken(ttlSeconds: number, now: Date = new Date()): IssuedTo
 export function tokenValid(expiresAt: string, now: Date = new Date()): boolean {
   const expiry = Date.parse(expiresAt);
   return Number.isFinite(expiry) && now.getTime() < expiry;
+}
+
+/** A token's value as lists show it: the id, the secret masked. */
+export function maskedToken(id: string): string {
+  return `${TOKEN_PREFIX}${id}-********`;
 }
