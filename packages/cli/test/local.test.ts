@@ -6,6 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,13 +69,28 @@ async function freePortPair(): Promise<number> {
   throw new Error('no two free ports side by side');
 }
 
-async function answer(port: number): Promise<string | undefined> {
-  try {
-    const res = await fetch(`http://127.0.0.1:${port}/`);
-    return res.ok ? await res.text() : undefined;
-  } catch {
-    return undefined;
-  }
+/**
+ * The page a site serves, or undefined when nothing answers. A new connection each time: a
+ * pooled keep-alive connection that the site closes after its 5 s idle timeout would make a
+ * request that races the close fail although the site is up.
+ */
+function answer(port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const request = get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => {
+        resolve(res.statusCode === 200 ? body : undefined);
+      });
+      res.on('error', () => {
+        resolve(undefined);
+      });
+    });
+    request.on('error', () => {
+      resolve(undefined);
+    });
+  });
 }
 
 /** Replaces random instance ids with `<node#n>`, numbered in order of appearance. */
