@@ -155,14 +155,15 @@ export const ROUTES = {
     tag: 'tokens',
     access: signedIn,
     schema: {
-      body: Type.Optional(
+      body: Type.Union([
         Type.Object({
           description: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])),
           expiration_date: Type.Optional(
             Type.Union([Type.String({ description: 'ISO-8601, or +Nh / +Nd' }), Type.Null()]),
           ),
         }),
-      ),
+        Type.Null(),
+      ]),
       response: { 200: Token },
     },
   },
@@ -657,7 +658,9 @@ export const ROUTES = {
         id: Type.String(),
         deployment_id: Type.String(),
         workflow_id: Type.String(),
-        status: Type.String(),
+        status: Type.Union([Type.String(), Type.Array(Type.String())], {
+          description: 'One status, or several (repeat the parameter)',
+        }),
         include_system_workflows: Type.Boolean(),
       }),
       response: { 200: ListOf(Execution) },
@@ -800,7 +803,7 @@ export const ROUTES = {
     access: tenantUser,
     schema: {
       params: id,
-      body: Type.Optional(Type.Object({ force: Type.Optional(Type.Boolean()) })),
+      body: Type.Union([Type.Object({ force: Type.Optional(Type.Boolean()) }), Type.Null()]),
       response: { 204: NoContent },
     },
   },

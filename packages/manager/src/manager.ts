@@ -135,6 +135,7 @@ export async function startManager(options: ManagerOptions = {}): Promise<Runnin
   const metrics = createMetrics();
   const runtimes = new TenantRuntimes({
     databases,
+    directory,
     vault,
     pluginStore: join(dataDir, 'plugin-store'),
     workRoot: join(dataDir, 'work'),
@@ -193,6 +194,7 @@ export async function startManager(options: ManagerOptions = {}): Promise<Runnin
     maxJsonBytes: 16 * 1048576,
     logger,
     version: context.version,
+    tenantExists: async (name) => (await directory.getTenant(name)) !== undefined,
   });
 
   const tenants = (await directory.listTenants()).map((t) => t.name);

@@ -25,7 +25,7 @@ import {
   type RouteName,
   type RouteSpec,
 } from '@cairn/api';
-import { CairnError, TooLargeError, isCairnError } from '@cairn/errors';
+import { CairnError, ForbiddenError, TooLargeError, isCairnError } from '@cairn/errors';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -86,6 +86,8 @@ export interface AppOptions {
   readonly maxJsonBytes: number;
   readonly logger: FastifyBaseLogger | boolean;
   readonly version: string;
+  /** Whether a tenant of that name exists. */
+  tenantExists(name: string): Promise<boolean>;
 }
 
 declare module 'fastify' {
@@ -95,6 +97,28 @@ declare module 'fastify' {
 }
 
 const DEFAULT_TENANT = 'default_tenant';
+
+/**
+ * The schema a list answer is serialised with: the route's own, except that its items need no
+ * field (`_include` keeps only some). The route table keeps full items for the client's types.
+ */
+function serialisedAs(schema: unknown): unknown {
+  const list = schema as { properties?: { items?: { items?: Record<string, unknown> } } };
+  const item = list.properties?.items?.items;
+  if (item === undefined || !('required' in item)) return schema;
+  const relaxed = { ...item };
+  delete relaxed.required;
+  return {
+    ...list,
+    properties: { ...list.properties, items: { ...list.properties?.items, items: relaxed } },
+  };
+}
+
+/** The `Tenant` header (default `default_tenant`). */
+function tenantOf(request: FastifyRequest): string {
+  const header = request.headers.tenant;
+  return (Array.isArray(header) ? header[0] : header)?.trim() || DEFAULT_TENANT;
+}
 
 /** The success status of a route: the first status its response schema lists. */
 function successStatus(route: RouteSpec): number {
@@ -244,8 +268,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     { parseAs: 'string', bodyLimit: options.maxJsonBytes },
     (_request, text, done) => {
       const body = typeof text === 'string' ? text : text.toString('utf8');
+      // No body is null: routes whose body is optional accept it, the others refuse it (400).
       if (body.trim() === '') {
-        done(null, undefined);
+        done(null, null);
         return;
       }
       try {
@@ -353,7 +378,11 @@ function registerRoute(
   const handler = options.handlers[name] as unknown as (call: Call<RouteName>) => Promise<unknown>;
   const status = successStatus(spec);
   const response: Record<number, unknown> = { ...ERROR_RESPONSES };
-  if (spec.download !== true) Object.assign(response, spec.schema.response);
+  if (spec.download !== true) {
+    for (const [code, schema] of Object.entries(spec.schema.response)) {
+      response[Number(code)] = serialisedAs(schema);
+    }
+  }
   for (const url of [`${API_PREFIX}${spec.url}`, ...(spec.aliases ?? [])])
     app.route({
       method: spec.method,
@@ -371,16 +400,25 @@ function registerRoute(
         ...(spec.access.kind === 'public' ? { security: [] } : {}),
         ...(url === `${API_PREFIX}${spec.url}` ? {} : { hide: true }),
       },
-      handler: async (request, reply) => {
-        const tenantHeader = request.headers.tenant;
-        const tenant =
-          (Array.isArray(tenantHeader) ? tenantHeader[0] : tenantHeader)?.trim() || DEFAULT_TENANT;
-        let principal: Principal | undefined;
-        if (spec.access.kind !== 'public') {
-          principal = await options.authenticator.authenticate(request.headers);
-          authorizeRoute(spec.access, principal, tenant);
-          request.principal = principal;
+      // Who is calling and whether they may, before anything else is read: an anonymous or
+      // unauthorised request gets its 401/403 whatever its body, and no upload is received.
+      onRequest: async (request) => {
+        if (spec.access.kind === 'public') return;
+        const principal = await options.authenticator.authenticate(request.headers);
+        const tenant = tenantOf(request);
+        authorizeRoute(spec.access, principal, tenant);
+        // A sys_admin may work in any tenant that exists; one that does not is refused in the
+        // words a non-member gets, before any tenant store is opened for the name.
+        if (spec.access.kind === 'tenant' && !(await options.tenantExists(tenant))) {
+          throw new ForbiddenError(
+            `User '${principal.username}' is not permitted to access tenant '${tenant}'`,
+          );
         }
+        request.principal = principal;
+      },
+      handler: async (request, reply) => {
+        const tenant = tenantOf(request);
+        const principal = request.principal;
         const upload = spec.upload === true ? await receiveUpload(request, options) : undefined;
         try {
           const result = await handler({

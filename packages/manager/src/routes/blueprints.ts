@@ -235,10 +235,9 @@ export function blueprintHandlers(ctx: ManagerContext): BlueprintHandlers {
       return { id: params.id, valid: true };
     },
     deleteBlueprint: async ({ principal, tenant, params }) => {
-      const owner = await directory.getResource(tenant, 'blueprint', params.id);
-      requireVisible(principal, tenant, owner, `Blueprint '${params.id}'`);
+      const owner = await visibleBlueprint(principal, tenant, params.id);
       requireChangeable(principal, tenant, owner, `Blueprint '${params.id}'`);
-      const runtime = await runtimes.get(tenant);
+      const runtime = await runtimes.get(owner.tenant);
       try {
         await runtime.store.deleteBlueprint(params.id);
       } catch (error) {
@@ -247,9 +246,9 @@ export function blueprintHandlers(ctx: ManagerContext): BlueprintHandlers {
         }
         if ((error as CairnError).code !== 'NOT_FOUND') throw error;
       }
-      await directory.deleteResource(tenant, 'blueprint', params.id);
-      await files.remove(tenant, params.id);
-      await runtimes.blueprintsChanged(tenant);
+      await directory.deleteResource(owner.tenant, 'blueprint', params.id);
+      await files.remove(owner.tenant, params.id);
+      await runtimes.blueprintsChanged(owner.tenant);
     },
     downloadBlueprint: async ({ principal, tenant, params, reply }) => {
       const owner = await visibleBlueprint(principal, tenant, params.id);
@@ -261,8 +260,7 @@ export function blueprintHandlers(ctx: ManagerContext): BlueprintHandlers {
       return bytes;
     },
     setBlueprintVisibility: async ({ principal, tenant, params, body }) => {
-      const owner = await directory.getResource(tenant, 'blueprint', params.id);
-      requireVisible(principal, tenant, owner, `Blueprint '${params.id}'`);
+      const owner = await visibleBlueprint(principal, tenant, params.id);
       requireChangeable(principal, tenant, owner, `Blueprint '${params.id}'`);
       checkVisibilityChange(
         principal,
@@ -270,10 +268,16 @@ export function blueprintHandlers(ctx: ManagerContext): BlueprintHandlers {
         body.visibility,
         `Blueprint '${params.id}'`,
       );
-      if (body.visibility === 'global')
-        await ctx.requireGloballyUnique('blueprint', params.id, tenant);
+      if (body.visibility === 'global') {
+        await ctx.requireGloballyUnique('blueprint', params.id, owner.tenant);
+      }
       return view(
-        await directory.setResourceVisibility(tenant, 'blueprint', params.id, body.visibility),
+        await directory.setResourceVisibility(
+          owner.tenant,
+          'blueprint',
+          params.id,
+          body.visibility,
+        ),
       );
     },
   };

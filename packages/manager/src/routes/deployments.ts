@@ -2,10 +2,11 @@
  * Deployments, their nodes and node instances. Creating one is the engine's `createDeployment`
  * with the tenant's plugins pinned; the directory records its owner and visibility.
  */
+import { DEFAULT_PAGE_SIZE, type Deployment } from '@cairn/api';
 import { DeploymentInputError } from '@cairn/engine';
 import type { Plan } from '@cairn/dsl';
 import { ConflictError, InvalidInputError, NotFoundError } from '@cairn/errors';
-import type { DeploymentRecord, ExecutionRecord, ResourceRecord } from '@cairn/store';
+import type { DeploymentRecord, ResourceRecord } from '@cairn/store';
 import {
   canSee,
   checkVisibilityChange,
@@ -15,10 +16,15 @@ import {
 } from '../auth/access.js';
 import type { Principal } from '../auth/principal.js';
 import type { Handlers } from '../http/app.js';
-import { listPage } from '../http/list.js';
+import { includeFields, listPage } from '../http/list.js';
+import {
+  summaryCovers,
+  summaryFields,
+  type DeploymentSummary,
+} from '../runtime/deployment-index.js';
 import type { TenantRuntime } from '../runtime/tenant-runtimes.js';
 import { type ManagerContext, now } from './context.js';
-import { type LatestExecution, deploymentView, instanceView, nodeView } from './views.js';
+import { deploymentView, instanceView, nodeView } from './views.js';
 
 type DeploymentHandlers = Pick<
   Handlers,
@@ -37,23 +43,32 @@ type DeploymentHandlers = Pick<
 
 const END_STATES = new Set(['terminated', 'failed', 'cancelled']);
 
-/** The latest execution of each deployment, and whether its last finished install stands. */
-export function latestByDeployment(
-  executions: readonly ExecutionRecord[],
-): Map<string, LatestExecution> {
-  const latest = new Map<string, LatestExecution>();
-  const installed = new Map<string, boolean>();
-  for (const execution of executions) {
-    if (execution.status === 'terminated') {
-      if (execution.workflow_id === 'install') installed.set(execution.deployment_id, true);
-      if (execution.workflow_id === 'uninstall') installed.set(execution.deployment_id, false);
-    }
-    latest.set(execution.deployment_id, {
-      status: execution.status,
-      installed: installed.get(execution.deployment_id) ?? false,
-    });
-  }
-  return latest;
+/** The fields `?field=value` filters deployments on. */
+const FILTERS = ['id', 'blueprint_id', 'visibility', 'created_by'] as const;
+const SPEC = { filters: FILTERS, searchField: 'id' };
+
+/** `_include` as a list of fields; undefined when absent. */
+function includeList(include: string | undefined): string[] | undefined {
+  if (include === undefined || include === '') return undefined;
+  return include
+    .split(',')
+    .map((field) => field.trim())
+    .filter((field) => field !== '');
+}
+
+/** `_sort` as fields with a direction. */
+function sortList(sort: string | readonly string[] | undefined): { field: string }[] {
+  if (sort === undefined) return [];
+  return (Array.isArray(sort) ? sort : [sort]).map((s: string) => ({
+    field: s.replace(/^[-+]/, ''),
+  }));
+}
+
+/** A summary's list fields, with the summary kept for reading its full view. */
+function withFields(
+  summary: DeploymentSummary,
+): Partial<Deployment> & { summary: DeploymentSummary } {
+  return { ...summaryFields(summary), summary };
 }
 
 /** The deployment routes. */
@@ -87,31 +102,65 @@ export function deploymentHandlers(ctx: ManagerContext): DeploymentHandlers {
     owner: ResourceRecord,
     record: DeploymentRecord,
     runtime: TenantRuntime,
-  ) {
-    const executions = await runtime.store.listExecutions({ deployment_id: record.id });
-    return deploymentView(record, owner, latestByDeployment(executions).get(record.id));
+  ): Promise<Deployment> {
+    const summary = runtime.deployments.get(record.id);
+    const view = summary === undefined ? undefined : await runtime.deployments.view(summary);
+    return view ?? deploymentView(record, owner, undefined);
   }
 
   return {
     listDeployments: async ({ principal, tenant, query }) => {
-      const owners = await visibleOwners(principal, tenant);
       const runtime = await runtimes.get(tenant);
-      const latest = latestByDeployment(await runtime.store.listExecutions());
-      const views = [];
-      for (const record of await runtime.store.listDeployments()) {
-        const owner = owners.get(record.id);
-        if (owner !== undefined) views.push(deploymentView(record, owner, latest.get(record.id)));
+      const index = runtime.deployments;
+      const include = includeList(query._include);
+      const sorts = sortList(query._sort);
+      const filters = FILTERS.filter((name) => query[name] !== undefined);
+      const covered = summaryCovers([...filters, ...sorts.map((s) => s.field), ...(include ?? [])]);
+      const visible = [...index.all()].filter((s) => canSee(principal, tenant, s.owner));
+      if (filters.length === 0 && sorts.length === 0 && (query._search ?? '') === '') {
+        // The common request, a page in creation order: only the page's items are built.
+        const offset = query._offset ?? 0;
+        const size =
+          query._get_all_results === true ? visible.length : (query._size ?? DEFAULT_PAGE_SIZE);
+        const page = visible.slice(offset, offset + size);
+        const items =
+          include !== undefined && covered
+            ? includeFields(page.map(summaryFields), query._include)
+            : includeFields(
+                (await Promise.all(page.map((summary) => index.view(summary)))).filter(
+                  (v): v is Deployment => v !== undefined,
+                ),
+                query._include,
+              );
+        return { items, metadata: { pagination: { total: visible.length, size, offset } } };
       }
-      return listPage(views, query, {
-        filters: ['id', 'blueprint_id', 'visibility', 'created_by'],
-        searchField: 'id',
-      });
+      if (!covered || include === undefined) {
+        // Full items: filter and sort on what the index has, read records for the page only.
+        if (covered) {
+          const page = listPage(visible.map(withFields), { ...query, _include: undefined }, SPEC);
+          const items = await Promise.all(page.items.map((row) => index.view(row.summary)));
+          return { ...page, items: items.filter((v): v is Deployment => v !== undefined) };
+        }
+        const views = await Promise.all(visible.map((summary) => index.view(summary)));
+        return listPage(
+          views.filter((v): v is Deployment => v !== undefined),
+          query,
+          SPEC,
+        );
+      }
+      return listPage(
+        visible.map((summary) => summaryFields(summary)),
+        query,
+        SPEC,
+      );
     },
     getDeployment: async ({ principal, tenant, params, query }) => {
-      const { owner, record, runtime } = await visibleDeployment(principal, tenant, params.id);
-      const view = await deploymentAnswer(owner, record, runtime);
-      return listPage([view], { _include: query._include }, { filters: [], searchField: 'id' })
-        .items[0] as typeof view;
+      const runtime = await runtimes.get(tenant);
+      const summary = runtime.deployments.get(params.id);
+      requireVisible(principal, tenant, summary?.owner, `Deployment '${params.id}'`);
+      const view = summary === undefined ? undefined : await runtime.deployments.view(summary);
+      if (view === undefined) throw new NotFoundError(`Deployment '${params.id}' not found`);
+      return includeFields([view], query._include)[0] ?? view;
     },
     createDeployment: async ({ principal, tenant, params, body }) => {
       const visibility = newVisibility(principal, body);
@@ -174,11 +223,15 @@ export function deploymentHandlers(ctx: ManagerContext): DeploymentHandlers {
       }
       const record = await runtime.store.getDeployment(params.id);
       if (record === undefined) throw new NotFoundError(`Deployment '${params.id}' not found`);
+      runtime.deployments.add(record, owner);
       return deploymentView(record, owner, undefined);
     },
     deleteDeployment: async ({ principal, tenant, params, query }) => {
       const { owner, runtime } = await visibleDeployment(principal, tenant, params.id);
       requireChangeable(principal, tenant, owner, `Deployment '${params.id}'`);
+      const executionsOf = new Set(
+        (await runtime.store.listExecutions({ deployment_id: params.id })).map((e) => e.id),
+      );
       if (query.force !== true) {
         const live = (await runtime.store.listNodeInstances({ deployment_id: params.id })).filter(
           (i) => i.state !== null && i.state !== 'uninitialized' && i.state !== 'deleted',
@@ -190,7 +243,14 @@ export function deploymentHandlers(ctx: ManagerContext): DeploymentHandlers {
         }
       }
       await runtime.store.deleteDeployment(params.id);
+      runtime.deployments.remove(params.id);
       await directory.deleteResource(tenant, 'deployment', params.id);
+      // Who started its executions goes with them.
+      for (const execution of await directory.listResources({ tenant, kind: 'execution' })) {
+        if (executionsOf.has(execution.id)) {
+          await directory.deleteResource(tenant, 'execution', execution.id);
+        }
+      }
     },
     deploymentOutputs: async ({ principal, tenant, params }) => {
       const { runtime } = await visibleDeployment(principal, tenant, params.id);

@@ -3,7 +3,7 @@
  * Cloudify's filters, and a live stream per execution as server-sent events.
  */
 import type { Event, Execution } from '@cairn/api';
-import { ConflictError, NotFoundError } from '@cairn/errors';
+import { ConflictError, InvalidInputError, NotFoundError } from '@cairn/errors';
 import type { EventRecord, ExecutionRecord, ResourceRecord } from '@cairn/store';
 import { canSee, requireChangeable, requireVisible } from '../auth/access.js';
 import type { Principal } from '../auth/principal.js';
@@ -113,6 +113,11 @@ export function executionHandlers(ctx: ManagerContext): ExecutionHandlers {
       const owner = await directory.getResource(tenant, 'deployment', body.deployment_id);
       requireVisible(principal, tenant, owner, `Deployment '${body.deployment_id}'`);
       requireChangeable(principal, tenant, owner, `Deployment '${body.deployment_id}'`);
+      if (flag(body.dry_run)) {
+        throw new InvalidInputError(
+          'The manager does not run dry runs yet; `cairn executions start WORKFLOW --dry-run` in local mode prints the plan of one',
+        );
+      }
       const runtime = await runtimes.get(tenant);
       const record = await queue.submit(tenant, {
         deploymentId: body.deployment_id,
@@ -215,8 +220,11 @@ export function executionHandlers(ctx: ManagerContext): ExecutionHandlers {
       let deploymentId = query.deployment_id === undefined ? undefined : query.deployment_id;
       if (query.execution_id !== undefined) {
         const execution = await runtime.store.getExecution(query.execution_id);
-        if (execution === undefined)
+        // An execution of a deployment one may not see answers as a missing one: the words
+        // name only what was asked for.
+        if (execution === undefined || !owners.has(execution.deployment_id)) {
           throw new NotFoundError(`Execution '${query.execution_id}' not found`);
+        }
         deploymentId = execution.deployment_id;
       }
       if (deploymentId !== undefined && !owners.has(deploymentId)) {

@@ -4,7 +4,7 @@
  * values.
  */
 import type { Secret } from '@cairn/api';
-import { ForbiddenError, NotFoundError } from '@cairn/errors';
+import { ForbiddenError } from '@cairn/errors';
 import type { SecretRecord } from '@cairn/store';
 import {
   canSee,
@@ -53,6 +53,15 @@ function mayReadHidden(principal: Principal, tenant: string, record: SecretRecor
   );
 }
 
+/** Throws unless the caller may change a secret whose value is hidden. */
+function requireHiddenChangeable(principal: Principal, tenant: string, record: SecretRecord): void {
+  if (record.is_hidden_value && !mayReadHidden(principal, tenant, record)) {
+    throw new ForbiddenError(
+      `Secret '${record.key}' has a hidden value only its creator and the tenant's managers may change`,
+    );
+  }
+}
+
 /** The secret routes. */
 export function secretHandlers(ctx: ManagerContext): SecretHandlers {
   const { directory, vault } = ctx;
@@ -80,6 +89,7 @@ export function secretHandlers(ctx: ManagerContext): SecretHandlers {
       const existing = await directory.getSecret(tenant, params.key);
       if (existing !== undefined && body.update_if_exists === true) {
         requireChangeable(principal, tenant, existing, `Secret '${params.key}'`);
+        requireHiddenChangeable(principal, tenant, existing);
         const updated = await directory.updateSecret(tenant, params.key, {
           value: vault.seal(tenant, params.key, body.value),
           ...(body.is_hidden_value === undefined ? {} : { is_hidden_value: body.is_hidden_value }),
@@ -106,17 +116,16 @@ export function secretHandlers(ctx: ManagerContext): SecretHandlers {
     getSecret: async ({ principal, tenant, params }) => {
       const record = await visibleSecret(principal, tenant, params.key);
       const view = secretView(record);
-      if (record.is_hidden_value && !mayReadHidden(principal, tenant, record)) return view;
+      // As Cloudify: a hidden value reads as empty to those who may not see it.
+      if (record.is_hidden_value && !mayReadHidden(principal, tenant, record)) {
+        return { ...view, value: '' };
+      }
       return { ...view, value: vault.open(record) };
     },
     updateSecret: async ({ principal, tenant, params, body }) => {
       const record = await visibleSecret(principal, tenant, params.key);
       requireChangeable(principal, tenant, record, `Secret '${params.key}'`);
-      if (record.is_hidden_value && !mayReadHidden(principal, tenant, record)) {
-        throw new ForbiddenError(
-          `Secret '${params.key}' has a hidden value only its creator and managers may change`,
-        );
-      }
+      requireHiddenChangeable(principal, tenant, record);
       if (body.visibility !== undefined) {
         checkVisibilityChange(
           principal,
@@ -137,11 +146,10 @@ export function secretHandlers(ctx: ManagerContext): SecretHandlers {
       return secretView(updated);
     },
     deleteSecret: async ({ principal, tenant, params }) => {
-      const record = await directory.getSecret(tenant, params.key);
-      if (record === undefined) throw new NotFoundError(`Secret '${params.key}' not found`);
+      const record = await visibleSecret(principal, tenant, params.key);
       requireChangeable(principal, tenant, record, `Secret '${params.key}'`);
-      await directory.deleteSecret(tenant, params.key);
-      vault.forget(tenant, params.key);
+      await directory.deleteSecret(record.tenant, params.key);
+      vault.forget(record.tenant, params.key);
     },
     setSecretVisibility: async ({ principal, tenant, params, body }) => {
       const record = await visibleSecret(principal, tenant, params.key);

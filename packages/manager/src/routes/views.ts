@@ -60,7 +60,7 @@ export interface LatestExecution {
 }
 
 /** Cloudify's summary of a deployment's latest execution status (spec §10.2). */
-function deploymentStatus(status: string | undefined): string | null {
+export function deploymentStatus(status: string | undefined): string | null {
   if (status === undefined) return null;
   if (status === 'terminated') return 'good';
   if (status === 'failed' || status === 'cancelled') return 'requires_attention';

@@ -8,7 +8,7 @@ import type { ExecutionHandle, StartExecutionOptions } from '@cairn/engine';
 import type { ExecutionRecord } from '@cairn/store';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Metrics } from '../http/metrics.js';
-import type { TenantRuntimes } from './tenant-runtimes.js';
+import type { TenantRuntime, TenantRuntimes } from './tenant-runtimes.js';
 
 /** Options of {@link ExecutionQueue}. */
 export interface ExecutionQueueOptions {
@@ -42,6 +42,7 @@ export class ExecutionQueue {
   ): Promise<ExecutionRecord> {
     const runtime = await this.options.runtimes.get(tenant);
     const execution = await runtime.engine.queueExecution(request);
+    runtime.deployments.executionChanged(execution);
     this.options.metrics.executions.inc({ status: 'queued' });
     this.waiting.push({ tenant, id: execution.id });
     this.pump();
@@ -52,7 +53,7 @@ export class ExecutionQueue {
   async resume(tenant: string, id: string): Promise<ExecutionRecord> {
     const runtime = await this.options.runtimes.get(tenant);
     const handle = await runtime.engine.resume(id);
-    this.track(tenant, handle);
+    this.track(runtime, handle);
     return handle.execution;
   }
 
@@ -68,7 +69,10 @@ export class ExecutionQueue {
       });
       this.options.metrics.executions.inc({ status: 'cancelled' });
       const record = await runtime.store.getExecution(id);
-      if (record !== undefined) return record;
+      if (record !== undefined) {
+        runtime.deployments.executionChanged(record);
+        return record;
+      }
     }
     return runtime.engine.cancel(id, force);
   }
@@ -145,7 +149,7 @@ export class ExecutionQueue {
       const runtime = await this.options.runtimes.get(next.tenant);
       const handle = await runtime.engine.startQueued(next.id);
       this.running.delete(placeholder);
-      this.track(next.tenant, handle);
+      this.track(runtime, handle);
     } catch (error) {
       this.running.delete(placeholder);
       this.options.log.error(
@@ -156,12 +160,14 @@ export class ExecutionQueue {
     }
   }
 
-  private track(tenant: string, handle: ExecutionHandle): void {
-    const key = `${tenant}/${handle.execution.id}`;
-    this.running.set(key, { tenant, handle });
+  private track(runtime: TenantRuntime, handle: ExecutionHandle): void {
+    const key = `${runtime.tenant}/${handle.execution.id}`;
+    this.running.set(key, { tenant: runtime.tenant, handle });
     this.options.metrics.executions.inc({ status: 'started' });
+    runtime.deployments.executionChanged({ ...handle.execution, status: 'started' });
     void handle.done
       .then((final) => {
+        runtime.deployments.executionChanged(final);
         this.options.metrics.executions.inc({ status: final.status });
       })
       .catch((error: unknown) => {

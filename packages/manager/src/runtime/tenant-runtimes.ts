@@ -13,8 +13,10 @@ import {
   pluginAt,
   type ResolvedPlugin,
 } from '@cairn/plugin-host';
-import type { Store } from '@cairn/store';
+import { InvalidInputError } from '@cairn/errors';
+import type { ManagerStore, Store } from '@cairn/store';
 import type { ManagerDatabases } from '../storage/database.js';
+import { DeploymentIndex } from './deployment-index.js';
 import type { SecretVault } from './secret-vault.js';
 
 /** A tenant's open engine. */
@@ -23,7 +25,12 @@ export interface TenantRuntime {
   readonly store: Store;
   readonly engine: Engine;
   readonly executor: Executor;
+  /** The tenant's deployments, summarised for lists. */
+  readonly deployments: DeploymentIndex;
 }
+
+/** What a tenant name may be: the API's resource ids (no `/`, no leading `.`). */
+const TENANT_NAME = /^[A-Za-z0-9_@][A-Za-z0-9_.@-]{0,255}$/;
 
 /** Cairn's own first-party plugins (`<repo>/plugins/<name>`), found from this file. */
 function bundledPluginsDir(): string {
@@ -38,6 +45,7 @@ function fallbackRuntime(): string {
 /** Options of {@link TenantRuntimes}. */
 export interface TenantRuntimesOptions {
   readonly databases: ManagerDatabases;
+  readonly directory: ManagerStore;
   readonly vault: SecretVault;
   /** The manager's content-addressed plugin store. */
   readonly pluginStore: string;
@@ -53,8 +61,14 @@ export class TenantRuntimes {
 
   constructor(private readonly options: TenantRuntimesOptions) {}
 
-  /** The tenant's runtime, opened on first use. */
+  /**
+   * The tenant's runtime, opened on first use. The name must be a tenant's (the routes check it
+   * exists); one that could leave the tenants' folder is refused outright.
+   */
   get(tenant: string): Promise<TenantRuntime> {
+    if (!TENANT_NAME.test(tenant)) {
+      return Promise.reject(new InvalidInputError(`'${tenant}' is not a valid tenant name`));
+    }
     let runtime = this.open.get(tenant);
     if (runtime === undefined) {
       runtime = this.start(tenant);
@@ -111,11 +125,16 @@ export class TenantRuntimes {
       workdir: join(workRoot, tenant),
       secrets: vault.sourceFor(tenant),
     });
+    const deployments = await DeploymentIndex.load(
+      store,
+      await this.options.directory.listResources({ tenant, kind: 'deployment' }),
+    );
     const runtime: TenantRuntime & { refresh(): Promise<void> } = {
       tenant,
       store,
       engine,
       executor,
+      deployments,
       async refresh() {
         knownBlueprintDirs = await blueprintDirs();
       },

@@ -1,0 +1,234 @@
+/**
+ * The manager benchmark, run by `bench/run.js` (BENCH_ONLY=manager) in a process of its own.
+ * Prints one JSON line with the figures:
+ *   - `GET /api/v3.1/deployments` with 10,000 deployments in the tenant, with autocannon on
+ *     loopback: requests per second for a page of 50 (what a console or a script paging through
+ *     asks) and for Cloudify's default page of 1,000;
+ *   - event ingestion: events stored per second through the tenant store's `apply`, in batches
+ *     of 1 (one per task, the engine's worst case) and of 100, on SQLite (and PostgreSQL when
+ *     BENCH_POSTGRES_URL names a server);
+ *   - 1,000 trivial executions (a deployment of one node without operations) submitted over
+ *     HTTP and run from queued to terminated, as workflows per hour.
+ * The manager runs in this process; autocannon's client shares the machine's two cores with it.
+ *
+ * Environment: BENCH_DIR (default $TMPDIR/cairn-bench), BENCH_DEPLOYMENTS (default 10000),
+ * BENCH_EXECUTIONS (default 1000), BENCH_DURATION (autocannon seconds, default 10).
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import * as tar from 'tar';
+import { ApiClient } from '../packages/api/dist/index.js';
+import { startManager } from '../packages/manager/dist/index.js';
+import { createPostgresStore, createSqliteStore } from '../packages/store/dist/index.js';
+
+const DEPLOYMENTS = Number(process.env.BENCH_DEPLOYMENTS ?? 10_000);
+const EXECUTIONS = Number(process.env.BENCH_EXECUTIONS ?? 1000);
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const PASSWORD = 'bench-admin-password';
+const root = join(process.env.BENCH_DIR ?? join(tmpdir(), 'cairn-bench'), 'manager');
+rmSync(root, { recursive: true, force: true });
+mkdirSync(root, { recursive: true });
+
+const BLUEPRINT = `tosca_definitions_version: cloudify_dsl_1_5
+imports: [cloudify/types/types.yaml]
+inputs:
+  n: { type: integer, default: 0 }
+node_templates:
+  one: { type: cloudify.nodes.Root }
+outputs:
+  n: { value: { get_input: n } }
+`;
+
+async function archive() {
+  const dir = join(root, 'bp-src');
+  mkdirSync(join(dir, 'bp'), { recursive: true });
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(join(dir, 'bp', 'blueprint.yaml'), BLUEPRINT);
+  const chunks = [];
+  for await (const chunk of tar.c({ gzip: true, cwd: dir, portable: true }, ['bp'])) {
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Runs `count` calls of `fn(i)` with at most `width` at once. */
+async function pool(count, width, fn) {
+  let next = 0;
+  const workers = Array.from({ length: width }, async () => {
+    while (next < count) {
+      const i = next++;
+      await fn(i);
+    }
+  });
+  await Promise.all(workers);
+}
+
+function cannon(url, headers, connections) {
+  return new Promise((resolve, reject) => {
+    autocannon({ url, headers, connections, duration: DURATION, pipelining: 1 }, (error, result) =>
+      error ? reject(error) : resolve(result),
+    );
+  });
+}
+
+async function ingest(store, label) {
+  const now = new Date().toISOString();
+  await store.putBlueprint({
+    id: 'ev-bp',
+    plan: { nodes: [] },
+    main_file_name: 'blueprint.yaml',
+    resources_path: root,
+    description: null,
+    created_at: now,
+    updated_at: now,
+  });
+  await store.createDeployment(
+    {
+      id: 'ev-dep',
+      blueprint_id: 'ev-bp',
+      inputs: {},
+      plan: { nodes: [] },
+      plugins: [],
+      created_at: now,
+      updated_at: now,
+    },
+    [],
+  );
+  await store.createExecution({
+    id: 'ev-exec',
+    deployment_id: 'ev-dep',
+    workflow_id: 'install',
+    status: 'started',
+    parameters: {},
+    settings: {},
+    is_dry_run: false,
+    created_at: now,
+    started_at: now,
+    ended_at: null,
+    error: '',
+    owner: null,
+  });
+  const event = (i) => ({
+    execution_id: 'ev-exec',
+    deployment_id: 'ev-dep',
+    timestamp: new Date().toISOString(),
+    type: i % 2 === 0 ? 'cloudify_event' : 'cloudify_log',
+    event_type: i % 2 === 0 ? 'task_succeeded' : null,
+    level: i % 2 === 0 ? null : 'info',
+    logger: i % 2 === 0 ? null : 'task-1',
+    message: `Task succeeded 'script.runner.tasks.run' event number ${i} with a realistic length of text`,
+    context: {
+      node_id: `node_${i % 100}`,
+      node_name: 'node',
+      operation: 'cloudify.interfaces.lifecycle.create',
+      task_id: `t-${i}`,
+    },
+    error_causes: null,
+  });
+  const results = {};
+  for (const batch of [1, 100]) {
+    const total = batch === 1 ? 5000 : 50_000;
+    const started = performance.now();
+    for (let i = 0; i < total; i += batch) {
+      await store.apply({ events: Array.from({ length: batch }, (_, k) => event(i + k)) });
+    }
+    const seconds = (performance.now() - started) / 1000;
+    results[`${label}_batch${batch}_per_s`] = Math.round(total / seconds);
+  }
+  return results;
+}
+
+const dataDir = join(root, 'data');
+const manager = await startManager({
+  port: 0,
+  dataDir,
+  logLevel: false,
+  env: { CAIRN_ADMIN_PASSWORD: PASSWORD },
+  concurrency: Number(process.env.BENCH_CONCURRENCY ?? 8),
+});
+const admin = new ApiClient({
+  url: manager.url,
+  credentials: { username: 'admin', password: PASSWORD },
+});
+const token = await admin.login();
+const headers = { 'Authentication-Token': token, Tenant: 'default_tenant' };
+
+const form = new globalThis.FormData();
+form.append('params', JSON.stringify({ application_file_name: 'blueprint.yaml' }));
+form.append('blueprint_archive', new globalThis.Blob([await archive()]), 'filename');
+await admin.call('uploadBlueprint', { params: { id: 'bp' }, body: form });
+
+const seedStarted = performance.now();
+await pool(DEPLOYMENTS, 8, (i) =>
+  admin.call('createDeployment', {
+    params: { id: `dep-${String(i).padStart(5, '0')}` },
+    body: { blueprint_id: 'bp', inputs: { n: i } },
+  }),
+);
+const seedSeconds = (performance.now() - seedStarted) / 1000;
+
+const list50 = await cannon(
+  `${manager.url}/api/v3.1/deployments?_size=50&_offset=5000`,
+  headers,
+  16,
+);
+const list1000 = await cannon(`${manager.url}/api/v3.1/deployments`, headers, 8);
+const get1 = await cannon(`${manager.url}/api/v3.1/deployments/dep-04242`, headers, 16);
+
+// Executions: install then uninstall on EXECUTIONS/2 deployments, each round waiting for all.
+const execStarted = performance.now();
+const half = Math.ceil(EXECUTIONS / 2);
+for (const workflow of ['install', 'uninstall']) {
+  const ids = [];
+  await pool(half, 8, async (i) => {
+    const execution = await admin.call('startExecution', {
+      body: { deployment_id: `dep-${String(i).padStart(5, '0')}`, workflow_id: workflow },
+    });
+    ids.push(execution.id);
+  });
+  for (;;) {
+    const page = await admin.call('listExecutions', {
+      query: { workflow_id: workflow, _size: 1, status: ['queued', 'pending', 'started'] },
+    });
+    if (page.metadata.pagination.total === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const failed = await admin.call('listExecutions', {
+    query: { workflow_id: workflow, status: 'failed', _size: 1 },
+  });
+  if (failed.metadata.pagination.total > 0) throw new Error(`${workflow}: executions failed`);
+}
+const execSeconds = (performance.now() - execStarted) / 1000;
+await manager.close();
+
+const events = await ingest(createSqliteStore({ path: join(root, 'events.db') }), 'sqlite');
+if (process.env.BENCH_POSTGRES_URL) {
+  const store = await createPostgresStore({
+    connectionString: process.env.BENCH_POSTGRES_URL,
+    schema: `cairn_bench_${process.pid}`,
+  });
+  Object.assign(events, await ingest(store, 'postgres'));
+  await store.close();
+}
+
+console.log(
+  JSON.stringify({
+    deployments: DEPLOYMENTS,
+    seedDeploymentsPerS: Math.round(DEPLOYMENTS / seedSeconds),
+    list50ReqPerS: Math.round(list50.requests.average),
+    list50LatencyP50Ms: list50.latency.p50,
+    list50LatencyP99Ms: list50.latency.p99,
+    list50Errors: list50.errors + list50.non2xx,
+    list1000ReqPerS: Math.round(list1000.requests.average),
+    list1000Errors: list1000.errors + list1000.non2xx,
+    getOneReqPerS: Math.round(get1.requests.average),
+    executions: half * 2,
+    executionSeconds: Number(execSeconds.toFixed(1)),
+    workflowsPerHour: Math.round(((half * 2) / execSeconds) * 3600),
+    ...events,
+  }),
+);
+rmSync(root, { recursive: true, force: true });
+process.exit(0);
