@@ -24,7 +24,11 @@
  * BENCH_RUNS_1K / BENCH_RUNS_10K (parser warm runs per round, defaults 15 and 3), BENCH_ROUNDS
  * (parser rounds, default 3: the four cases run one after the other that many times, and the
  * warm runs of all rounds are pooled), BENCH_ONLY (`parser`, `engine`, `script` or `plugins`:
- * run only that benchmark), BENCH_PLUGIN_RUNS (plugin kit runs, default 5).
+ * run only that benchmark; also `manager`), BENCH_PLUGIN_RUNS (plugin kit runs, default 5).
+ *
+ * Manager (`bench/manager-worker.js`): GET /deployments with 10,000 deployments under
+ * autocannon, event ingestion through the store, and 1,000 trivial executions run by the
+ * manager's queue (see that file).
  *
  * Plugin kit (`bench/plugins-worker.js`): `cairn plugins pack` and `install` of a plugin with
  * 20 MB of dependencies, a worker's cold start (with Node's own spawn time beside it) and the
@@ -603,11 +607,88 @@ function pluginsBench() {
   return Object.values(met).every(Boolean);
 }
 
+/** Targets of the manager (issue 6). */
+const MANAGER_TARGETS = { listReqPerS: 2000, eventsPerS: 20000 };
+
+/** The manager benchmark (`bench/manager-worker.js`); true when every target is met. */
+function managerBench() {
+  console.log(`\nCairn manager benchmark — node ${process.version}, ${cpus().length} CPU(s)`);
+  const child = spawnSync(process.execPath, [join(here, 'manager-worker.js')], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, BENCH_DIR: outDir },
+  });
+  if (child.status !== 0) fail('the manager benchmark failed', [child.stderr.trim()]);
+  const r = JSON.parse(child.stdout.trim().split('\n').pop());
+  printTable(
+    ['measure', 'figure', 'for scale'],
+    [
+      [
+        `GET /deployments?_size=50 (${r.deployments} deployments, full items)`,
+        `${r.list50ReqPerS} req/s`,
+        `p50 ${r.list50LatencyP50Ms} ms, p99 ${r.list50LatencyP99Ms} ms, errors ${r.list50Errors}`,
+      ],
+      [
+        'GET /deployments?_size=50&_include=id,blueprint_id,created_at,latest_execution_status',
+        `${r.listIncludeReqPerS} req/s`,
+        `p50 ${r.listIncludeLatencyP50Ms} ms`,
+      ],
+      [`GET /deployments (default page: 1,000 full items)`, `${r.list1000ReqPerS} req/s`, ''],
+      ['GET /deployments/{id}', `${r.getOneReqPerS} req/s`, ''],
+      [
+        'event ingestion, SQLite, batches of 100',
+        `${r.sqlite_batch100_per_s} events/s`,
+        `batches of 1: ${r.sqlite_batch1_per_s}/s`,
+      ],
+      ...(r.postgres_batch100_per_s === undefined
+        ? []
+        : [
+            [
+              'event ingestion, PostgreSQL, batches of 100',
+              `${r.postgres_batch100_per_s} events/s`,
+              `batches of 1: ${r.postgres_batch1_per_s}/s`,
+            ],
+          ]),
+      [
+        `${r.executions} trivial executions, queued → terminated`,
+        `${r.workflowsPerHour} workflows/hour`,
+        `${r.executionSeconds} s in all; Cloudify publishes 1,000–2,000/hour`,
+      ],
+      ['deployments created over HTTP (seeding)', `${r.seedDeploymentsPerS}/s`, ''],
+    ],
+  );
+  const met = {
+    list: r.listIncludeReqPerS >= MANAGER_TARGETS.listReqPerS,
+    events: r.sqlite_batch100_per_s >= MANAGER_TARGETS.eventsPerS,
+  };
+  console.log('');
+  console.log(
+    `GET /deployments with ${r.deployments} deployments: ${r.listIncludeReqPerS} req/s for a list page (target ≥ ${MANAGER_TARGETS.listReqPerS}) ${verdict(met.list)}; ${r.list50ReqPerS} req/s with full items`,
+  );
+  console.log(
+    `event ingestion: ${r.sqlite_batch100_per_s} events/s (target ≥ ${MANAGER_TARGETS.eventsPerS}) ${verdict(met.events)}`,
+  );
+  console.log(`executions: ${r.workflowsPerHour} workflows/hour`);
+  console.log('');
+  console.log(
+    JSON.stringify({
+      bench: 'manager',
+      node: process.version,
+      cpus: cpus().length,
+      ...r,
+      targets: MANAGER_TARGETS,
+      met,
+    }),
+  );
+  return Object.values(met).every(Boolean);
+}
+
 const only = process.env.BENCH_ONLY;
 const allMet = [
   only === undefined || only === 'parser' ? parserBench() : true,
   only === undefined || only === 'engine' ? engineBench() : true,
   only === undefined || only === 'script' ? scriptBench() : true,
   only === undefined || only === 'plugins' ? pluginsBench() : true,
+  only === undefined || only === 'manager' ? managerBench() : true,
 ].every(Boolean);
 if (process.env.BENCH_STRICT === '1' && !allMet) process.exit(1);

@@ -65,6 +65,12 @@ export interface RouteSpec {
   readonly upload?: boolean;
   /** The answer is a file (bytes or text), not JSON. */
   readonly download?: boolean;
+  /**
+   * Serialise the list's items with `JSON.stringify` rather than the item schema: for large
+   * items built only from the resource's own fields, where the schema serialiser is the
+   * bottleneck (a deployment is ~14 KB, most of it its workflows' parameters).
+   */
+  readonly nativeItems?: boolean;
   /** Other full paths (outside the prefix) that serve the same route. */
   readonly aliases?: readonly string[];
   readonly schema: {
@@ -506,6 +512,7 @@ export const ROUTES = {
     summary: 'Deployments',
     tag: 'deployments',
     access: viewer,
+    nativeItems: true,
     schema: {
       querystring: listQuery({
         id: Type.String(),

@@ -152,6 +152,11 @@ export async function startManager(options: ManagerOptions = {}): Promise<Runnin
     trustDir: join(dataDir, 'trusted-keys'),
     requireSigned: env.CAIRN_REQUIRE_SIGNED_PLUGINS === '1',
   });
+  const authenticator = new Authenticator({
+    directory,
+    credentials: new CredentialCache(),
+    limiter: new LoginLimiter(),
+  });
   const context: ManagerContext = {
     directory,
     runtimes,
@@ -162,6 +167,9 @@ export async function startManager(options: ManagerOptions = {}): Promise<Runnin
     metrics,
     version: options.version ?? '0.1.0',
     tokenTtlSeconds: options.tokenTtlSeconds ?? 10 * 3600,
+    accountsChanged: () => {
+      authenticator.forget();
+    },
     async requireGloballyUnique(kind: ResourceKind, id: string, tenant: string) {
       for (const other of await directory.listTenants()) {
         if (other.name === tenant) continue;
@@ -183,11 +191,7 @@ export async function startManager(options: ManagerOptions = {}): Promise<Runnin
   };
   const app = await buildApp({
     handlers,
-    authenticator: new Authenticator({
-      directory,
-      credentials: new CredentialCache(),
-      limiter: new LoginLimiter(),
-    }),
+    authenticator,
     metrics,
     uploadDir: join(dataDir, 'uploads'),
     maxUploadBytes: options.maxUploadBytes ?? 512 * 1048576,

@@ -6,7 +6,7 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiError, type ApiClient } from '@cairn/api';
+import { ApiClient, ApiError } from '@cairn/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADMIN_PASSWORD,
@@ -120,6 +120,31 @@ describe('manager refusals', () => {
       } finally {
         await short.close();
       }
+    });
+
+    it('refuses a revoked token at once, and a deactivated user', async () => {
+      const mine = t.client('otto', 'otto-password');
+      const token = await mine.call('createToken', { body: { description: 'to revoke' } });
+      const holder = new ApiClient({ url: t.url, credentials: { token: token.value } });
+      await holder.call('listBlueprints', {});
+      await mine.call('deleteToken', { params: { id: token.id } });
+      await refused(holder.call('listBlueprints', {}), 401, 'unauthorized_error');
+
+      const other = await t
+        .client('otto', 'otto-password')
+        .call('createToken', { body: { description: 'deactivated' } });
+      const user = new ApiClient({ url: t.url, credentials: { token: other.value } });
+      await user.call('listBlueprints', {});
+      await admin.call('setUserActive', {
+        params: { username: 'otto' },
+        body: { action: 'deactivate' },
+      });
+      await refused(user.call('listBlueprints', {}), 401, 'unauthorized_error');
+      await admin.call('setUserActive', {
+        params: { username: 'otto' },
+        body: { action: 'activate' },
+      });
+      await user.call('listBlueprints', {});
     });
 
     it('slows down password guessing: after five failures even the right password waits', async () => {

@@ -22,6 +22,10 @@ export interface Principal {
   readonly via: 'token' | 'password';
 }
 
+/** How long, and how many, callers found by token are remembered. */
+const TOKEN_CACHE_MS = 5000;
+const TOKEN_CACHE_SIZE = 10_000;
+
 /** The one message of every 401. */
 export const AUTH_FAILED =
   'Authentication failed: give a valid user and password, or a valid token';
@@ -59,6 +63,12 @@ export function parseBasicAuth(
 /** Finds the caller of a request. */
 export class Authenticator {
   private dummy: Promise<string> | undefined;
+  /**
+   * Callers recently found by token, for a few seconds: a token costs three directory reads
+   * otherwise, on every request. Any change to users, memberships or tokens clears it
+   * ({@link Authenticator.forget}), so a revoked token or a changed role applies at once.
+   */
+  private readonly byDigest = new Map<string, { principal: Principal; until: number }>();
 
   constructor(private readonly options: AuthenticatorOptions) {}
 
@@ -77,11 +87,24 @@ export class Authenticator {
   }
 
   private async byToken(token: string): Promise<Principal> {
-    const record = await this.options.directory.getToken(tokenDigest(token));
+    const digest = tokenDigest(token);
+    const now = Date.now();
+    const cached = this.byDigest.get(digest);
+    if (cached !== undefined && now < cached.until) return cached.principal;
+    const record = await this.options.directory.getToken(digest);
     if (record === undefined || !tokenValid(record.expires_at)) {
       throw new UnauthorizedError(AUTH_FAILED);
     }
-    return this.principalOf(record.username, 'token');
+    const principal = await this.principalOf(record.username, 'token');
+    if (this.byDigest.size >= TOKEN_CACHE_SIZE) this.byDigest.clear();
+    const expires = Date.parse(record.expires_at);
+    this.byDigest.set(digest, { principal, until: Math.min(now + TOKEN_CACHE_MS, expires) });
+    return principal;
+  }
+
+  /** Forgets every cached caller (after a change to users, memberships or tokens). */
+  forget(): void {
+    this.byDigest.clear();
   }
 
   private async byPassword(username: string, password: string): Promise<Principal> {

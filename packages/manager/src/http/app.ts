@@ -387,6 +387,10 @@ function registerRoute(
     app.route({
       method: spec.method,
       url,
+      // The schema still documents the answer; JSON.stringify writes it (see nativeItems).
+      ...(spec.nativeItems === true
+        ? { serializerCompiler: () => (data: unknown) => JSON.stringify(data) }
+        : {}),
       schema: {
         operationId: name,
         summary: spec.summary,

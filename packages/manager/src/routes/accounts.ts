@@ -206,6 +206,7 @@ export function accountHandlers(ctx: ManagerContext): AccountHandlers {
     deleteToken: async ({ principal, params }) => {
       const record = await tokenOr404(principal, params.id);
       await directory.deleteToken(record.digest);
+      ctx.accountsChanged();
     },
     getSelf: async ({ principal }) => userAnswer(principal.username),
 
@@ -242,6 +243,7 @@ export function accountHandlers(ctx: ManagerContext): AccountHandlers {
         );
       }
       await directory.deleteTenant(params.name);
+      ctx.accountsChanged();
     },
     addTenantUser: async ({ body }) => {
       await tenantOr404(body.tenant_name);
@@ -260,6 +262,7 @@ export function accountHandlers(ctx: ManagerContext): AccountHandlers {
         username: body.username,
         role: body.role ?? 'user',
       });
+      ctx.accountsChanged();
       return tenantAnswer(body.tenant_name);
     },
     updateTenantUser: async ({ body }) => {
@@ -275,10 +278,12 @@ export function accountHandlers(ctx: ManagerContext): AccountHandlers {
         username: body.username,
         role: body.role,
       });
+      ctx.accountsChanged();
       return tenantAnswer(body.tenant_name);
     },
     removeTenantUser: async ({ body }) => {
       await directory.removeMembership(body.tenant_name, body.username);
+      ctx.accountsChanged();
       return tenantAnswer(body.tenant_name);
     },
 
@@ -324,6 +329,7 @@ export function accountHandlers(ctx: ManagerContext): AccountHandlers {
           : { password_hash: await hashPassword(body.password) }),
         ...(body.role === undefined ? {} : { role: body.role }),
       });
+      ctx.accountsChanged();
       return userAnswer(params.username);
     },
     setUserActive: async ({ principal, params, body }) => {
@@ -332,6 +338,7 @@ export function accountHandlers(ctx: ManagerContext): AccountHandlers {
       }
       await userOr404(params.username);
       await directory.updateUser(params.username, { active: body.action === 'activate' });
+      ctx.accountsChanged();
       return userAnswer(params.username);
     },
     deleteUser: async ({ principal, params }) => {
@@ -340,6 +347,7 @@ export function accountHandlers(ctx: ManagerContext): AccountHandlers {
       }
       await userOr404(params.username);
       await directory.deleteUser(params.username);
+      ctx.accountsChanged();
     },
   };
 }

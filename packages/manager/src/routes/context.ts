@@ -22,6 +22,8 @@ export interface ManagerContext {
   readonly version: string;
   /** Lifetime of new tokens, in seconds. */
   readonly tokenTtlSeconds: number;
+  /** Call after any change to users, memberships or tokens: cached callers are forgotten. */
+  accountsChanged(): void;
   /** ConflictError when another tenant has a resource of that kind and id (global ids are unique). */
   requireGloballyUnique(kind: ResourceKind, id: string, tenant: string): Promise<void>;
 }

@@ -9,6 +9,7 @@ import { ConflictError, InvalidInputError, NotFoundError } from '@cairn/errors';
 import type { DeploymentRecord, ResourceRecord } from '@cairn/store';
 import {
   canSee,
+  isAdmin,
   checkVisibilityChange,
   newVisibility,
   requireChangeable,
@@ -116,7 +117,15 @@ export function deploymentHandlers(ctx: ManagerContext): DeploymentHandlers {
       const sorts = sortList(query._sort);
       const filters = FILTERS.filter((name) => query[name] !== undefined);
       const covered = summaryCovers([...filters, ...sorts.map((s) => s.field), ...(include ?? [])]);
-      const visible = [...index.all()].filter((s) => canSee(principal, tenant, s.owner));
+      // Without private deployments, or for those who see them all, every member sees the
+      // whole list: no per-request filtering of every deployment.
+      const seesAll =
+        index.privateCount === 0 ||
+        isAdmin(principal) ||
+        principal.tenants.get(tenant) === 'manager';
+      const visible = seesAll
+        ? index.all()
+        : index.all().filter((s) => canSee(principal, tenant, s.owner));
       if (filters.length === 0 && sorts.length === 0 && (query._search ?? '') === '') {
         // The common request, a page in creation order: only the page's items are built.
         const offset = query._offset ?? 0;

@@ -29,6 +29,11 @@ function flag(value: boolean | 'true' | 'false' | null | undefined): boolean {
   return value === true || value === 'true';
 }
 
+/** Each listed deployment's blueprint, from the tenant's deployment index. */
+function blueprintsOf(runtime: TenantRuntime): { get(id: string): string | undefined } {
+  return { get: (id) => runtime.deployments.get(id)?.blueprint_id };
+}
+
 /** How often the live stream looks for new events. */
 const STREAM_POLL_MS = 200;
 
@@ -78,9 +83,7 @@ export function executionHandlers(ctx: ManagerContext): ExecutionHandlers {
       const records = await runtime.store.listExecutions(
         query.deployment_id === undefined ? {} : { deployment_id: query.deployment_id },
       );
-      const blueprints = new Map(
-        (await runtime.store.listDeployments()).map((d) => [d.id, d.blueprint_id]),
-      );
+      const blueprints = blueprintsOf(runtime);
       const starters = new Map(
         (await directory.listResources({ tenant, kind: 'execution' })).map((r) => [
           r.id,
@@ -236,9 +239,7 @@ export function executionHandlers(ctx: ManagerContext): ExecutionHandlers {
         ...(query._after === undefined ? {} : { after_seq: query._after }),
         include_logs: includeLogs,
       });
-      const blueprints = new Map(
-        (await runtime.store.listDeployments()).map((d) => [d.id, d.blueprint_id]),
-      );
+      const blueprints = blueprintsOf(runtime);
       const views = records
         .filter((r) => owners.has(r.deployment_id))
         .filter((r) => types.length === 0 || types.includes(r.type))

@@ -86,6 +86,10 @@ const VIEW_CACHE_SIZE = 2000;
 /** A tenant's deployments, summarised. */
 export class DeploymentIndex {
   private readonly byId = new Map<string, DeploymentSummary>();
+  /** The summaries in creation order, rebuilt after a change (lists read it as is). */
+  private ordered: DeploymentSummary[] | undefined;
+  /** How many deployments are private (when none are, every member sees them all). */
+  private privates = 0;
   /** Full views built for pages, by id (least recently used first). */
   private readonly views = new Map<string, { updated_at: string; view: Deployment }>();
 
@@ -105,9 +109,15 @@ export class DeploymentIndex {
     return index;
   }
 
-  /** Every summary, in creation order. */
-  all(): IterableIterator<DeploymentSummary> {
-    return this.byId.values();
+  /** Every summary, in creation order (the same array until something changes). */
+  all(): readonly DeploymentSummary[] {
+    this.ordered ??= [...this.byId.values()];
+    return this.ordered;
+  }
+
+  /** How many of the deployments are private. */
+  get privateCount(): number {
+    return this.privates;
   }
 
   get(id: string): DeploymentSummary | undefined {
@@ -116,6 +126,9 @@ export class DeploymentIndex {
 
   /** Records a new deployment. */
   add(record: DeploymentRecord, owner: ResourceRecord, latest?: LatestExecution): void {
+    this.remove(record.id);
+    this.ordered = undefined;
+    if (owner.visibility === 'private') this.privates += 1;
     this.byId.set(record.id, {
       id: record.id,
       blueprint_id: record.blueprint_id,
@@ -128,14 +141,21 @@ export class DeploymentIndex {
 
   /** Forgets a deleted deployment. */
   remove(id: string): void {
+    const summary = this.byId.get(id);
+    if (summary === undefined) return;
+    if (summary.owner.visibility === 'private') this.privates -= 1;
     this.byId.delete(id);
     this.views.delete(id);
+    this.ordered = undefined;
   }
 
   /** Records a changed owner record (visibility). */
   setOwner(owner: ResourceRecord): void {
     const summary = this.byId.get(owner.id);
-    if (summary !== undefined) summary.owner = owner;
+    if (summary === undefined) return;
+    if (summary.owner.visibility === 'private') this.privates -= 1;
+    if (owner.visibility === 'private') this.privates += 1;
+    summary.owner = owner;
   }
 
   /** Records that an execution of a deployment reached `status`. */
