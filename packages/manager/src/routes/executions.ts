@@ -41,12 +41,17 @@ const STREAM_POLL_MS = 200;
 export function executionHandlers(ctx: ManagerContext): ExecutionHandlers {
   const { directory, runtimes, queue } = ctx;
 
+  /** The owners of the tenant's deployments the caller may see, from the deployment index. */
   async function ownersOf(
     principal: Principal,
     tenant: string,
   ): Promise<Map<string, ResourceRecord>> {
-    const owners = await directory.listResources({ tenant, kind: 'deployment' });
-    return new Map(owners.filter((o) => canSee(principal, tenant, o)).map((o) => [o.id, o]));
+    const runtime = await runtimes.get(tenant);
+    const owners = new Map<string, ResourceRecord>();
+    for (const summary of runtime.deployments.all()) {
+      if (canSee(principal, tenant, summary.owner)) owners.set(summary.id, summary.owner);
+    }
+    return owners;
   }
 
   async function view(
