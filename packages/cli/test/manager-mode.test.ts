@@ -5,7 +5,8 @@
  * secret, a blueprint using both, a deployment installed with live events, outputs, uninstall
  * and deletes; `cairn install` in one command; and the ways it goes wrong: an unknown
  * deployment, an invalid blueprint, bad inputs, an expired or revoked token, a wrong password
- * in the environment.
+ * in the environment. All of it once on the embedded SQLite directory and once on a PostgreSQL
+ * database of the test's own throwaway cluster.
  */
 import {
   existsSync,
@@ -22,6 +23,12 @@ import { fileURLToPath } from 'node:url';
 import { ApiClient } from '@cairn/api';
 import { startManager, type RunningManager } from '@cairn/manager';
 import { packPlugin } from '@cairn/plugin-host';
+import {
+  freshDatabase,
+  startTestPostgres,
+  type TestDatabase,
+  type TestPostgres,
+} from '@cairn/store/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/main.js';
 import type { Output } from '../src/output.js';
@@ -120,39 +127,49 @@ function storedProfiles(): {
   >;
 }
 
-beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'cairn-cli-manager-'));
-  home = join(work, 'home');
-  process.env.CAIRN_HOME = home;
-  for (const key of [
-    'CAIRN_MANAGER_URL',
-    'CAIRN_MANAGER_USER',
-    'CAIRN_MANAGER_PASSWORD',
-    'CAIRN_MANAGER_TENANT',
-  ]) {
-    Reflect.deleteProperty(process.env, key);
-  }
-  manager = await startManager({
-    port: 0,
-    dataDir: join(work, 'manager'),
-    logLevel: false,
-    shutdownGraceMs: 2000,
-    env: { CAIRN_ADMIN_PASSWORD: ADMIN_PASSWORD },
-  });
-  const packed = await packPlugin({
-    dir: join(REPO, 'plugins', 'file'),
-    output: join(work, 'cairn-file-plugin.cairn.tgz'),
-    cairnVersion: '0.1.0',
-  });
-  bundle = packed.file;
-}, 60_000);
+describe.each(['sqlite', 'postgres'] as const)('cairn in manager mode (%s)', (db) => {
+  let postgres: TestPostgres | undefined;
+  let database: TestDatabase | undefined;
 
-afterAll(async () => {
-  await manager?.close();
-  rmSync(work, { recursive: true, force: true });
-});
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'cairn-cli-manager-'));
+    home = join(work, 'home');
+    process.env.CAIRN_HOME = home;
+    for (const key of [
+      'CAIRN_MANAGER_URL',
+      'CAIRN_MANAGER_USER',
+      'CAIRN_MANAGER_PASSWORD',
+      'CAIRN_MANAGER_TENANT',
+    ]) {
+      Reflect.deleteProperty(process.env, key);
+    }
+    if (db === 'postgres') {
+      postgres = await startTestPostgres();
+      database = await freshDatabase(postgres.url);
+    }
+    manager = await startManager({
+      port: 0,
+      dataDir: join(work, 'manager'),
+      ...(database === undefined ? {} : { db: database.url }),
+      logLevel: false,
+      shutdownGraceMs: 2000,
+      env: { CAIRN_ADMIN_PASSWORD: ADMIN_PASSWORD },
+    });
+    const packed = await packPlugin({
+      dir: join(REPO, 'plugins', 'file'),
+      output: join(work, 'cairn-file-plugin.cairn.tgz'),
+      cairnVersion: '0.1.0',
+    });
+    bundle = packed.file;
+  }, 60_000);
 
-describe('cairn in manager mode', () => {
+  afterAll(async () => {
+    await manager?.close();
+    await database?.drop();
+    await postgres?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
   it('refuses a wrong password with a clear message and stores nothing', async () => {
     const r = await cairn(['profiles', 'use', manager.url, '-u', 'admin', '-p', 'wrong-password']);
     expect(r.status).toBe(1);
@@ -316,6 +333,17 @@ describe('cairn in manager mode', () => {
     );
     expect(r.stderr).not.toContain(SECRET);
   }, 120_000);
+
+  it('keeps its state in the database it was started on', async () => {
+    const sqliteFile = join(work, 'manager', 'manager.db');
+    if (database === undefined) {
+      expect(existsSync(sqliteFile)).toBe(true);
+    } else {
+      // Nothing on disk but the plugin and blueprint files; the deployment is in PostgreSQL.
+      expect(existsSync(sqliteFile)).toBe(false);
+      expect(await database.dump()).toContain('hello-1');
+    }
+  });
 
   it('shows outputs, node instances, executions and events', async () => {
     const outputs = await json<{ digest: string }>(['deployments', 'outputs', 'hello-1']);

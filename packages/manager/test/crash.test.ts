@@ -3,14 +3,21 @@
  * data folder resumes the execution by itself, it completes, no succeeded operation runs
  * again, and every operation's events are there exactly once. The manager runs as
  * `cairn manager start` in a process of its own; the plugin is the counter test plugin shipped
- * inside the blueprint archive, which records every call in a file.
+ * inside the blueprint archive, which records every call in a file. Once with the embedded
+ * SQLite files, once on a PostgreSQL database of the test's own cluster.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient } from '@cairn/api';
-import { afterAll, describe, expect, it } from 'vitest';
+import {
+  freshDatabase,
+  startTestPostgres,
+  type TestDatabase,
+  type TestPostgres,
+} from '@cairn/store/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, REPO, blueprintArchive, blueprintForm } from './harness.js';
 
 const NODES = 50;
@@ -45,8 +52,8 @@ interface Manager {
 
 const running: ChildProcess[] = [];
 
-/** Starts `cairn manager start` on `dataDir` and waits until it listens. */
-function startManagerProcess(dataDir: string): Promise<Manager> {
+/** Starts `cairn manager start` on `dataDir` (and `db`, if given) and waits until it listens. */
+function startManagerProcess(dataDir: string, db: string | undefined): Promise<Manager> {
   const child = spawn(
     process.execPath,
     [
@@ -59,6 +66,7 @@ function startManagerProcess(dataDir: string): Promise<Manager> {
       dataDir,
       '--log-level',
       'warn',
+      ...(db === undefined ? [] : ['--db', db]),
     ],
     {
       env: {
@@ -106,11 +114,26 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-describe('manager crash during an install', () => {
+describe.each(['sqlite', 'postgres'] as const)('manager crash during an install (%s)', (db) => {
+  let postgres: TestPostgres | undefined;
+  let database: TestDatabase | undefined;
+
+  beforeAll(async () => {
+    if (db === 'postgres') {
+      postgres = await startTestPostgres();
+      database = await freshDatabase(postgres.url);
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    await database?.drop();
+    await postgres?.stop();
+  });
+
   it('resumes after kill -9: the install completes, nothing that succeeded runs again, no event lost', async () => {
-    const dataDir = join(work, 'data');
-    const countFile = join(work, 'count.txt');
-    const first = await startManagerProcess(dataDir);
+    const dataDir = join(work, `data-${db}`);
+    const countFile = join(work, `count-${db}.txt`);
+    const first = await startManagerProcess(dataDir, database?.url);
     const client = new ApiClient({
       url: first.url,
       credentials: { username: 'admin', password: ADMIN_PASSWORD },
@@ -146,7 +169,7 @@ describe('manager crash during an install', () => {
     expect(atKill).toBeLessThan(total);
 
     // A new manager on the same folder picks the execution up by itself.
-    const second = await startManagerProcess(dataDir);
+    const second = await startManagerProcess(dataDir, database?.url);
     const again = new ApiClient({
       url: second.url,
       credentials: { username: 'admin', password: ADMIN_PASSWORD },
@@ -196,6 +219,9 @@ describe('manager crash during an install', () => {
     expect(instances.items.map((i) => i.state)).toEqual(
       Array.from({ length: NODES }, () => 'started'),
     );
+    // The state the second manager resumed from was where it was told to keep it.
+    expect(existsSync(join(dataDir, 'manager.db'))).toBe(database === undefined);
+    if (database !== undefined) expect(await database.dump()).toContain(execution.id);
     second.child.kill('SIGTERM');
     await new Promise((resolve) => second.child.once('exit', resolve));
   }, 180_000);

@@ -9,7 +9,6 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { ApiClient } from '@cairn/api';
 import { packPlugin } from '@cairn/plugin-host';
-import pg from 'pg';
 import * as tar from 'tar';
 import { startManager, type ManagerOptions, type RunningManager } from '../src/manager.js';
 
@@ -99,50 +98,4 @@ export async function filePluginBundle(outDir: string): Promise<string> {
     cairnVersion: '0.1.0',
   });
   return packed.file;
-}
-
-/** A database of its own on a PostgreSQL server, for one manager. */
-export interface TestDatabase {
-  readonly url: string;
-  /** Every table of every schema as text (to look for what must not be stored). */
-  dump(): Promise<string>;
-  drop(): Promise<void>;
-}
-
-/** Creates a fresh database on the server `serverUrl` names. */
-export async function freshDatabase(serverUrl: string): Promise<TestDatabase> {
-  const name = `cairn_manager_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.href,
-    async dump() {
-      const client = new pg.Client({ connectionString: url.href });
-      await client.connect();
-      try {
-        const tables = await client.query<{ schema: string; name: string }>(
-          `SELECT table_schema AS schema, table_name AS name FROM information_schema.tables
-           WHERE table_schema NOT IN ('pg_catalog', 'information_schema')`,
-        );
-        const parts: string[] = [];
-        for (const table of tables.rows) {
-          const rows = await client.query(`SELECT * FROM "${table.schema}"."${table.name}"`);
-          parts.push(JSON.stringify(rows.rows));
-        }
-        return parts.join('\n');
-      } finally {
-        await client.end();
-      }
-    },
-    async drop() {
-      const client = new pg.Client({ connectionString: serverUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
 }

@@ -9,10 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApiClient, Event } from '@cairn/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPostgres, type TestPostgres } from '@cairn/store/testing';
 import {
   freshDatabase,
+  startTestPostgres,
   type TestDatabase,
+  type TestPostgres,
+} from '@cairn/store/testing';
+import {
   blueprintArchive,
   blueprintForm,
   filePluginBundle,

@@ -20,4 +20,10 @@ export {
   T0,
 } from './fixtures.js';
 export { aPlugin, aResource, aSecret, aTenant, aToken, aUser } from './manager-fixtures.js';
-export { freshSchemaName, startTestPostgres, type TestPostgres } from './postgres-server.js';
+export {
+  freshDatabase,
+  freshSchemaName,
+  startTestPostgres,
+  type TestDatabase,
+  type TestPostgres,
+} from './postgres-server.js';

@@ -1,8 +1,8 @@
 /**
- * The PostgreSQL server tests use (the store's, and the manager's). A throwaway cluster from `scripts/postgres.sh` (about 1 s), or the server
- * CAIRN_TEST_POSTGRES_URL names (its user must be allowed to create schemas). Without
- * PostgreSQL's binaries it fails, naming what to install: a store that is not tested must not
- * look tested.
+ * The PostgreSQL server tests use (the store's, the manager's and the CLI's). A throwaway
+ * cluster from `scripts/postgres.sh` (about 1 s), or the server CAIRN_TEST_POSTGRES_URL names
+ * (its user must be allowed to create schemas and databases). Without PostgreSQL's binaries it
+ * fails, naming what to install: a store that is not tested must not look tested.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import pg from 'pg';
 
 const execFileAsync = promisify(execFile);
 /** The repository root, from `packages/store/src/testing` (or `dist/testing`). */
@@ -70,4 +71,50 @@ let schemas = 0;
 export function freshSchemaName(prefix = 'cairn_test'): string {
   schemas += 1;
   return `${prefix}_${process.pid}_${schemas}_${randomBytes(3).toString('hex')}`;
+}
+
+/** A database of its own on a PostgreSQL server, for one manager (which makes its schemas in it). */
+export interface TestDatabase {
+  readonly url: string;
+  /** Every table of every schema as text (to look for what must not be stored). */
+  dump(): Promise<string>;
+  drop(): Promise<void>;
+}
+
+/** Creates a fresh database on the server `serverUrl` names. */
+export async function freshDatabase(serverUrl: string): Promise<TestDatabase> {
+  const name = freshSchemaName('cairn_db');
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.href,
+    async dump() {
+      const client = new pg.Client({ connectionString: url.href });
+      await client.connect();
+      try {
+        const tables = await client.query<{ schema: string; name: string }>(
+          `SELECT table_schema AS schema, table_name AS name FROM information_schema.tables
+           WHERE table_schema NOT IN ('pg_catalog', 'information_schema')`,
+        );
+        const parts: string[] = [];
+        for (const table of tables.rows) {
+          const rows = await client.query(`SELECT * FROM "${table.schema}"."${table.name}"`);
+          parts.push(JSON.stringify(rows.rows));
+        }
+        return parts.join('\n');
+      } finally {
+        await client.end();
+      }
+    },
+    async drop() {
+      const client = new pg.Client({ connectionString: serverUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
 }
