@@ -5,20 +5,25 @@
  *     loopback: requests per second for a page of 50 (what a console or a script paging through
  *     asks) and for Cloudify's default page of 1,000;
  *   - event ingestion: events stored per second through the tenant store's `apply`, in batches
- *     of 1 (one per task, the engine's worst case) and of 100, on SQLite (and PostgreSQL when
- *     BENCH_POSTGRES_URL names a server);
+ *     of 1 (one per task, the engine's worst case) and of 100, on SQLite and on PostgreSQL (a
+ *     throwaway cluster from `scripts/postgres.sh`, or the server BENCH_POSTGRES_URL names;
+ *     skipped, and said so, when neither is there);
  *   - 1,000 trivial executions (a deployment of one node without operations) submitted over
  *     HTTP and run from queued to terminated, as workflows per hour.
  * The manager runs in this process and autocannon in another; they share the machine's two cores.
  *
  * Environment: BENCH_DIR (default $TMPDIR/cairn-bench), BENCH_DEPLOYMENTS (default 10000),
- * BENCH_EXECUTIONS (default 1000), BENCH_DURATION (autocannon seconds, default 10).
+ * BENCH_EXECUTIONS (default 1000), BENCH_DURATION (autocannon seconds, default 10),
+ * BENCH_MANAGER_DB (`sqlite`, the default, or `postgres`: where the manager under load keeps
+ * its directory and tenants), BENCH_POSTGRES_URL (a server to use instead of a throwaway one).
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import * as tar from 'tar';
 import { ApiClient } from '../packages/api/dist/index.js';
 import { startManager } from '../packages/manager/dist/index.js';
@@ -29,9 +34,56 @@ const DEPLOYMENTS = Number(process.env.BENCH_DEPLOYMENTS ?? 10_000);
 const EXECUTIONS = Number(process.env.BENCH_EXECUTIONS ?? 1000);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const PASSWORD = 'bench-admin-password';
+const MANAGER_DB = process.env.BENCH_MANAGER_DB ?? 'sqlite';
+if (MANAGER_DB !== 'sqlite' && MANAGER_DB !== 'postgres') {
+  throw new Error(`BENCH_MANAGER_DB must be sqlite or postgres, not '${MANAGER_DB}'`);
+}
 const root = join(process.env.BENCH_DIR ?? join(tmpdir(), 'cairn-bench'), 'manager');
 rmSync(root, { recursive: true, force: true });
 mkdirSync(root, { recursive: true });
+
+/**
+ * A PostgreSQL server: BENCH_POSTGRES_URL, or a throwaway cluster of this run's own (stopped
+ * at the end). `{ url: undefined, why }` when there is none to be had.
+ */
+function postgresServer() {
+  const given = process.env.BENCH_POSTGRES_URL;
+  if (given) return { url: given, stop: () => {} };
+  const script = fileURLToPath(new URL('../scripts/postgres.sh', import.meta.url));
+  const env = { ...process.env, PG_DIR: join(root, 'postgres') };
+  delete env.PG_PORT;
+  try {
+    const out = execFileSync('bash', [script, 'start'], { env, encoding: 'utf8', stdio: 'pipe' });
+    return {
+      url: out.trim().split('\n').at(-1),
+      stop: () => execFileSync('bash', [script, 'stop'], { env, stdio: 'ignore' }),
+    };
+  } catch (error) {
+    return {
+      url: undefined,
+      why: String(error.stderr ?? error)
+        .trim()
+        .split('\n')[0],
+    };
+  }
+}
+
+const postgres = postgresServer();
+if (MANAGER_DB === 'postgres' && postgres.url === undefined) {
+  throw new Error(`BENCH_MANAGER_DB=postgres, but no PostgreSQL: ${postgres.why}`);
+}
+/** The manager's database on that server: one of its own, so repeated runs start empty. */
+let managerDbUrl;
+if (MANAGER_DB === 'postgres') {
+  const name = `cairn_bench_manager_${process.pid}`;
+  const admin = new pg.Client({ connectionString: postgres.url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(postgres.url);
+  url.pathname = `/${name}`;
+  managerDbUrl = url.href;
+}
 
 const BLUEPRINT = `tosca_definitions_version: cloudify_dsl_1_5
 imports: [cloudify/types/types.yaml]
@@ -151,13 +203,15 @@ async function ingest(store, label) {
 }
 
 const dataDir = join(root, 'data');
-const manager = await startManager({
+const managerOptions = {
   port: 0,
   dataDir,
+  ...(managerDbUrl === undefined ? {} : { db: managerDbUrl }),
   logLevel: false,
   env: { CAIRN_ADMIN_PASSWORD: PASSWORD },
   concurrency: Number(process.env.BENCH_CONCURRENCY ?? 8),
-});
+};
+const manager = await startManager(managerOptions);
 const admin = new ApiClient({
   url: manager.url,
   credentials: { username: 'admin', password: PASSWORD },
@@ -218,18 +272,40 @@ for (const workflow of ['install', 'uninstall']) {
 const execSeconds = (performance.now() - execStarted) / 1000;
 await manager.close();
 
+// A restart with all those deployments: until the manager listens, and until it answers the
+// first list (which opens the tenant: its store, engine and deployment index).
+const restartStarted = performance.now();
+const restarted = await startManager(managerOptions);
+const listeningSeconds = (performance.now() - restartStarted) / 1000;
+await new ApiClient({
+  url: restarted.url,
+  credentials: { username: 'admin', password: PASSWORD },
+}).call('listDeployments', { query: { _size: 1 } });
+const firstListSeconds = (performance.now() - restartStarted) / 1000;
+await restarted.close();
+
 const events = await ingest(createSqliteStore({ path: join(root, 'events.db') }), 'sqlite');
-if (process.env.BENCH_POSTGRES_URL) {
+if (postgres.url !== undefined) {
   const store = await createPostgresStore({
-    connectionString: process.env.BENCH_POSTGRES_URL,
+    connectionString: postgres.url,
     schema: `cairn_bench_${process.pid}`,
   });
   Object.assign(events, await ingest(store, 'postgres'));
   await store.close();
+  if (managerDbUrl !== undefined) {
+    const admin = new pg.Client({ connectionString: postgres.url });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${new URL(managerDbUrl).pathname.slice(1)}`);
+    await admin.end();
+  }
+  postgres.stop();
+} else {
+  events.postgres_skipped = postgres.why;
 }
 
 console.log(
   JSON.stringify({
+    managerDb: MANAGER_DB,
     deployments: DEPLOYMENTS,
     seedDeploymentsPerS: Math.round(DEPLOYMENTS / seedSeconds),
     list50ReqPerS: Math.round(list50.requests.average),
@@ -242,6 +318,8 @@ console.log(
     list1000ReqPerS: Math.round(list1000.requests.average),
     list1000Errors: list1000.errors + list1000.non2xx,
     getOneReqPerS: Math.round(get1.requests.average),
+    restartListeningS: Number(listeningSeconds.toFixed(2)),
+    restartFirstListS: Number(firstListSeconds.toFixed(2)),
     executions: half * 2,
     executionSeconds: Number(execSeconds.toFixed(1)),
     workflowsPerHour: Math.round(((half * 2) / execSeconds) * 3600),

@@ -613,6 +613,9 @@ const MANAGER_TARGETS = { listReqPerS: 2000, eventsPerS: 20000 };
 /** The manager benchmark (`bench/manager-worker.js`); true when every target is met. */
 function managerBench() {
   console.log(`\nCairn manager benchmark — node ${process.version}, ${cpus().length} CPU(s)`);
+  console.log(
+    `the manager under load keeps its state on ${process.env.BENCH_MANAGER_DB ?? 'sqlite'}`,
+  );
   const child = spawnSync(process.execPath, [join(here, 'manager-worker.js')], {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
@@ -641,7 +644,7 @@ function managerBench() {
         `batches of 1: ${r.sqlite_batch1_per_s}/s`,
       ],
       ...(r.postgres_batch100_per_s === undefined
-        ? []
+        ? [['event ingestion, PostgreSQL', 'not measured', r.postgres_skipped ?? '']]
         : [
             [
               'event ingestion, PostgreSQL, batches of 100',
@@ -655,19 +658,32 @@ function managerBench() {
         `${r.executionSeconds} s in all; Cloudify publishes 1,000–2,000/hour`,
       ],
       ['deployments created over HTTP (seeding)', `${r.seedDeploymentsPerS}/s`, ''],
+      [
+        `restart with ${r.deployments} deployments, until the first list answers`,
+        `${r.restartFirstListS} s`,
+        `listening after ${r.restartListeningS} s`,
+      ],
     ],
   );
   const met = {
     list: r.listIncludeReqPerS >= MANAGER_TARGETS.listReqPerS,
     events: r.sqlite_batch100_per_s >= MANAGER_TARGETS.eventsPerS,
+    ...(r.postgres_batch100_per_s === undefined
+      ? {}
+      : { eventsPostgres: r.postgres_batch100_per_s >= MANAGER_TARGETS.eventsPerS }),
   };
   console.log('');
   console.log(
     `GET /deployments with ${r.deployments} deployments: ${r.listIncludeReqPerS} req/s for a list page (target ≥ ${MANAGER_TARGETS.listReqPerS}) ${verdict(met.list)}; ${r.list50ReqPerS} req/s with full items`,
   );
   console.log(
-    `event ingestion: ${r.sqlite_batch100_per_s} events/s (target ≥ ${MANAGER_TARGETS.eventsPerS}) ${verdict(met.events)}`,
+    `event ingestion: ${r.sqlite_batch100_per_s} events/s on SQLite (target ≥ ${MANAGER_TARGETS.eventsPerS}) ${verdict(met.events)}`,
   );
+  if (met.eventsPostgres !== undefined) {
+    console.log(
+      `event ingestion: ${r.postgres_batch100_per_s} events/s on PostgreSQL (target ≥ ${MANAGER_TARGETS.eventsPerS}) ${verdict(met.eventsPostgres)}`,
+    );
+  }
   console.log(`executions: ${r.workflowsPerHour} workflows/hour`);
   console.log('');
   console.log(

@@ -5,6 +5,7 @@
  * uninstall that leaves no process behind.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,9 +42,29 @@ interface FrontendAnswer {
   backends: { backend?: string; started?: string; error?: string }[];
 }
 
-async function frontend(): Promise<FrontendAnswer> {
-  const res = await fetch(`http://127.0.0.1:${base}/`);
-  return (await res.json()) as FrontendAnswer;
+/**
+ * The frontend's answer, on a connection of its own: a pooled keep-alive connection that the
+ * server closes when idle would make a request racing that close fail although the site is up.
+ */
+function frontend(): Promise<FrontendAnswer> {
+  return new Promise((resolve, reject) => {
+    const request = get({ host: '127.0.0.1', port: base, path: '/', agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(body) as FrontendAnswer);
+        } catch (error) {
+          reject(
+            new Error(`the frontend answered ${res.statusCode ?? '?'}: ${body}`, { cause: error }),
+          );
+        }
+      });
+      res.on('error', reject);
+    });
+    request.on('error', reject);
+  });
 }
 
 async function backendIds(): Promise<string[]> {

@@ -15,6 +15,7 @@ import { inTransaction, run } from './postgres/queries.js';
 import {
   type BlueprintRow,
   type DeploymentRow,
+  type DeploymentSummaryRow,
   type EventRow,
   type ExecutionRow,
   type NodeInstanceRow,
@@ -23,6 +24,7 @@ import {
   blueprintRecord,
   deploymentParams,
   deploymentRecord,
+  deploymentSummaryRecord,
   eventColumns,
   eventRecord,
   executionParams,
@@ -47,6 +49,7 @@ import type {
   BlueprintRecord,
   DeploymentPlugin,
   DeploymentRecord,
+  DeploymentSummaryRecord,
   EventQuery,
   EventRecord,
   ExecutionChange,
@@ -232,6 +235,17 @@ class PostgresStore implements Store {
           ? await run<DeploymentRow>(this.pool, this.sql.listDeployments, [])
           : await run<DeploymentRow>(this.pool, this.sql.listDeploymentsOfBlueprint, [blueprintId]);
       return rows.map(deploymentRecord);
+    });
+  }
+
+  listDeploymentSummaries(): Promise<DeploymentSummaryRecord[]> {
+    return this.guard('listing deployments', async () => {
+      const { rows } = await run<DeploymentSummaryRow>(
+        this.pool,
+        this.sql.listDeploymentSummaries,
+        [],
+      );
+      return rows.map(deploymentSummaryRecord);
     });
   }
 

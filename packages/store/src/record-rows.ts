@@ -8,6 +8,7 @@ import type {
   BlueprintRecord,
   DeploymentPlugin,
   DeploymentRecord,
+  DeploymentSummaryRecord,
   EventRecord,
   ExecutionRecord,
   ExecutionStatus,
@@ -125,6 +126,20 @@ export function deploymentRecord(row: DeploymentRow): DeploymentRecord {
     blueprint_id: row.blueprint_id,
     inputs: fromJson(row.inputs) as JsonObject,
     plan: fromJson(row.plan) as JsonObject,
+    plugins: fromJson(row.plugins) as DeploymentPlugin[],
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+/** A `deployments` row without its inputs and plan. */
+export type DeploymentSummaryRow = Omit<DeploymentRow, 'inputs' | 'plan'>;
+
+/** The deployment summary a row holds. */
+export function deploymentSummaryRecord(row: DeploymentSummaryRow): DeploymentSummaryRecord {
+  return {
+    id: row.id,
+    blueprint_id: row.blueprint_id,
     plugins: fromJson(row.plugins) as DeploymentPlugin[],
     created_at: row.created_at,
     updated_at: row.updated_at,

@@ -18,6 +18,7 @@ import {
   blueprintRow,
   deploymentRecord,
   deploymentRow,
+  deploymentSummaryRecord,
   eventRecord,
   executionRecord,
   executionRow,
@@ -40,6 +41,7 @@ import type {
   BlueprintRecord,
   DeploymentPlugin,
   DeploymentRecord,
+  DeploymentSummaryRecord,
   EventQuery,
   EventRecord,
   ExecutionChange,
@@ -233,6 +235,12 @@ class SqliteStore implements Store {
           : this.sql.listDeploymentsOfBlueprint.all(blueprintId);
       return rows.map(deploymentRecord);
     });
+  }
+
+  listDeploymentSummaries(): Promise<DeploymentSummaryRecord[]> {
+    return this.run('listing deployments', () =>
+      this.sql.listDeploymentSummaries.all().map(deploymentSummaryRecord),
+    );
   }
 
   setDeploymentPlugins(id: string, plugins: readonly DeploymentPlugin[]): Promise<void> {

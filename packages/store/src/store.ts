@@ -48,6 +48,12 @@ export interface DeploymentRecord {
   readonly updated_at: Timestamp;
 }
 
+/**
+ * A deployment without its inputs and plan: what lists, indexes and usage checks need. Reading
+ * these is cheap where whole records are not (a plan is tens of kilobytes of JSON).
+ */
+export type DeploymentSummaryRecord = Omit<DeploymentRecord, 'inputs' | 'plan'>;
+
 /** A plugin a deployment is pinned to: the exact installed bundle it runs. */
 export interface DeploymentPlugin {
   /** The key of the blueprint's `plugins:` entry (what operation mappings start with). */
@@ -216,6 +222,8 @@ export interface Store {
   ): Promise<void>;
   getDeployment(id: string): Promise<DeploymentRecord | undefined>;
   listDeployments(query?: { readonly blueprint_id?: string }): Promise<DeploymentRecord[]>;
+  /** Every deployment without its inputs and plan, in creation order. */
+  listDeploymentSummaries(): Promise<DeploymentSummaryRecord[]>;
   /** Replaces the plugins a deployment is pinned to. NotFoundError if it does not exist. */
   setDeploymentPlugins(id: string, plugins: readonly DeploymentPlugin[]): Promise<void>;
   /** Deletes a deployment with its instances, executions, tasks and events (one transaction). */

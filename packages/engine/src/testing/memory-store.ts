@@ -57,6 +57,9 @@ export class MemoryStore implements Store {
   listDeployments(): Promise<[]> {
     return notUsed();
   }
+  listDeploymentSummaries(): Promise<[]> {
+    return notUsed();
+  }
   setDeploymentPlugins(): Promise<void> {
     return notUsed();
   }

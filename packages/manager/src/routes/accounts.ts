@@ -235,7 +235,7 @@ export function accountHandlers(ctx: ManagerContext): AccountHandlers {
     deleteTenant: async ({ params }) => {
       await tenantOr404(params.name);
       const runtime = await ctx.runtimes.get(params.name);
-      const deployments = await runtime.store.listDeployments();
+      const deployments = await runtime.store.listDeploymentSummaries();
       const blueprints = await runtime.store.listBlueprints();
       if (deployments.length > 0 || blueprints.length > 0) {
         throw new ConflictError(

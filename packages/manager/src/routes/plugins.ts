@@ -97,7 +97,7 @@ export function pluginHandlers(ctx: ManagerContext): PluginHandlers {
     const users: string[] = [];
     for (const tenant of tenants) {
       const runtime = await ctx.runtimes.get(tenant);
-      for (const deployment of await runtime.store.listDeployments()) {
+      for (const deployment of await runtime.store.listDeploymentSummaries()) {
         if (deployment.plugins.some((p) => p.bundle_id === record.bundle_id)) {
           users.push(`${tenant}/${deployment.id}`);
         }

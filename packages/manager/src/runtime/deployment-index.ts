@@ -9,7 +9,7 @@
  * per database in docs/manager/README.md).
  */
 import type { Deployment } from '@cairn/api';
-import type { DeploymentRecord, ExecutionRecord, ResourceRecord, Store } from '@cairn/store';
+import type { DeploymentSummaryRecord, ExecutionRecord, ResourceRecord, Store } from '@cairn/store';
 import { deploymentStatus, deploymentView, type LatestExecution } from '../routes/views.js';
 
 /** What the index keeps of one deployment. */
@@ -100,7 +100,7 @@ export class DeploymentIndex {
     const index = new DeploymentIndex(store);
     const ownerOf = new Map(owners.map((o) => [o.id, o]));
     const latest = latestByDeployment(await store.listExecutions());
-    for (const record of await store.listDeployments()) {
+    for (const record of await store.listDeploymentSummaries()) {
       const owner = ownerOf.get(record.id);
       // A deployment without an owner record was never finished being created: not listed.
       if (owner === undefined) continue;
@@ -125,7 +125,7 @@ export class DeploymentIndex {
   }
 
   /** Records a new deployment. */
-  add(record: DeploymentRecord, owner: ResourceRecord, latest?: LatestExecution): void {
+  add(record: DeploymentSummaryRecord, owner: ResourceRecord, latest?: LatestExecution): void {
     this.remove(record.id);
     this.ordered = undefined;
     if (owner.visibility === 'private') this.privates += 1;

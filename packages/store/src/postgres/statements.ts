@@ -20,6 +20,7 @@ export function iso(column: string, as = column): string {
 
 const BLUEPRINT_COLUMNS = `id, plan, main_file_name, resources_path, description, ${iso('created_at')}, ${iso('updated_at')}`;
 const DEPLOYMENT_COLUMNS = `id, blueprint_id, inputs, plan, plugins, ${iso('created_at')}, ${iso('updated_at')}`;
+const DEPLOYMENT_SUMMARY_COLUMNS = `id, blueprint_id, plugins, ${iso('created_at')}, ${iso('updated_at')}`;
 const INSTANCE_COLUMNS =
   'id, deployment_id, node_id, host_id, state, runtime_properties, system_properties, ' +
   'relationships, scaling_groups, instance_index, version';
@@ -55,6 +56,7 @@ export interface Statements {
   readonly existingDeployments: Statement;
   readonly listDeployments: Statement;
   readonly listDeploymentsOfBlueprint: Statement;
+  readonly listDeploymentSummaries: Statement;
   readonly deleteDeployment: Statement;
   readonly setDeploymentPlugins: Statement;
   readonly insertInstances: Statement;
@@ -143,6 +145,10 @@ export function prepareStatements(schema: string): Statements {
     listDeploymentsOfBlueprint: statement(
       'listDeploymentsOfBlueprint',
       `SELECT ${DEPLOYMENT_COLUMNS} FROM ${s}.deployments WHERE blueprint_id = $1 ORDER BY pk`,
+    ),
+    listDeploymentSummaries: statement(
+      'listDeploymentSummaries',
+      `SELECT ${DEPLOYMENT_SUMMARY_COLUMNS} FROM ${s}.deployments ORDER BY pk`,
     ),
     deleteDeployment: statement('deleteDeployment', `DELETE FROM ${s}.deployments WHERE id = $1`),
     setDeploymentPlugins: statement(

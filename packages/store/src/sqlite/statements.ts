@@ -2,6 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type {
   BlueprintRow,
   DeploymentRow,
+  DeploymentSummaryRow,
   EventRow,
   ExecutionRow,
   NewEventRow,
@@ -14,6 +15,7 @@ type Db = BetterSqlite3.Database;
 const BLUEPRINT_COLUMNS =
   'id, plan, main_file_name, resources_path, description, created_at, updated_at';
 const DEPLOYMENT_COLUMNS = 'id, blueprint_id, inputs, plan, plugins, created_at, updated_at';
+const DEPLOYMENT_SUMMARY_COLUMNS = 'id, blueprint_id, plugins, created_at, updated_at';
 const INSTANCE_COLUMNS =
   'id, deployment_id, node_id, host_id, state, runtime_properties, system_properties, ' +
   'relationships, scaling_groups, instance_index, version';
@@ -51,6 +53,7 @@ export interface Statements {
   readonly deploymentExists: Statement<[string], number>;
   readonly listDeployments: Statement<[], DeploymentRow>;
   readonly listDeploymentsOfBlueprint: Statement<[string], DeploymentRow>;
+  readonly listDeploymentSummaries: Statement<[], DeploymentSummaryRow>;
   readonly deleteDeployment: Statement<[string]>;
   readonly setDeploymentPlugins: Statement<{ id: string; plugins: string; updated_at: string }>;
   readonly insertInstance: Statement<NodeInstanceRow>;
@@ -108,6 +111,9 @@ export function prepareStatements(db: Db): Statements {
     ),
     listDeploymentsOfBlueprint: db.prepare<[string], DeploymentRow>(
       `SELECT ${DEPLOYMENT_COLUMNS} FROM deployments WHERE blueprint_id = ? ORDER BY pk`,
+    ),
+    listDeploymentSummaries: db.prepare<[], DeploymentSummaryRow>(
+      `SELECT ${DEPLOYMENT_SUMMARY_COLUMNS} FROM deployments ORDER BY pk`,
     ),
     deleteDeployment: db.prepare<[string]>('DELETE FROM deployments WHERE id = ?'),
     setDeploymentPlugins: db.prepare<{ id: string; plugins: string; updated_at: string }>(

@@ -6,7 +6,7 @@
  */
 import { type CairnError, type ErrorCode, isCairnError } from '@cairn/errors';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ExecutionStatus, NodeInstanceRecord, Store } from '../store.js';
+import type { DeploymentPlugin, ExecutionStatus, NodeInstanceRecord, Store } from '../store.js';
 import {
   aBlueprint,
   aDeployment,
@@ -232,6 +232,25 @@ export function describeStoreConformance(name: string, harness: ConformanceHarne
         expect(ids(await store.listDeployments())).toEqual(['z', 'a', 'm']);
         expect(ids(await store.listDeployments({ blueprint_id: 'bp1' }))).toEqual(['z', 'm']);
         expect(await store.listDeployments({ blueprint_id: 'none' })).toEqual([]);
+      });
+
+      it('lists deployment summaries in creation order: everything but inputs and plan', async () => {
+        await store.putBlueprint(aBlueprint('bp1'));
+        const pinned: DeploymentPlugin = {
+          name: 'files',
+          package_name: 'cairn-file-plugin',
+          package_version: '1.0.0',
+          bundle_id: 'sha256-abc',
+        };
+        await store.createDeployment(aDeployment('z', 'bp1', { plugins: [pinned] }), []);
+        await store.createDeployment(aDeployment('a', 'bp1'), []);
+        const summaries = await store.listDeploymentSummaries();
+        expect(summaries).toEqual([
+          { id: 'z', blueprint_id: 'bp1', plugins: [pinned], created_at: T0, updated_at: T0 },
+          { id: 'a', blueprint_id: 'bp1', plugins: [], created_at: T0, updated_at: T0 },
+        ]);
+        await store.deleteDeployment('z');
+        expect((await store.listDeploymentSummaries()).map((each) => each.id)).toEqual(['a']);
       });
 
       it('deletes a deployment with its instances, executions, tasks and events', async () => {
