@@ -334,6 +334,26 @@ describe.each(['sqlite', 'postgres'] as const)('cairn in manager mode (%s)', (db
     expect(r.stderr).not.toContain(SECRET);
   }, 120_000);
 
+  it('lists over every tenant with -a, with a TENANT column', async () => {
+    const asAdmin = {
+      CAIRN_HOME: join(work, 'admin-home'),
+      CAIRN_MANAGER_URL: manager.url,
+      CAIRN_MANAGER_USER: 'admin',
+      CAIRN_MANAGER_PASSWORD: ADMIN_PASSWORD,
+      CAIRN_MANAGER_TENANT: 'default_tenant',
+    };
+    const here = await cairn(['deployments', 'list'], asAdmin);
+    expect(here.status, here.stderr).toBe(0);
+    expect(here.stderr).toBe('No deployments.');
+    const everywhere = await cairn(['deployments', 'list', '-a'], asAdmin);
+    expect(everywhere.status, everywhere.stderr).toBe(0);
+    const [header, row] = everywhere.stdout.split('\n');
+    expect(header).toMatch(/^ID +TENANT +BLUEPRINT +INSTALLED/);
+    expect(row).toMatch(/^hello-1 +acme +hello +active +terminated +alice /);
+    const secrets = await cairn(['secrets', 'list', '--all-tenants', '--json'], asAdmin);
+    expect(JSON.parse(secrets.stdout)).toMatchObject([{ key: 'greeting', tenant_name: 'acme' }]);
+  });
+
   it('keeps its state in the database it was started on', async () => {
     const sqliteFile = join(work, 'manager', 'manager.db');
     if (database === undefined) {

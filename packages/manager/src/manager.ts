@@ -199,6 +199,7 @@ export async function startManager(options: ManagerOptions = {}): Promise<Runnin
     logger,
     version: context.version,
     tenantExists: async (name) => (await directory.getTenant(name)) !== undefined,
+    listTenants: async () => (await directory.listTenants()).map((t) => t.name),
   });
 
   const tenants = (await directory.listTenants()).map((t) => t.name);

@@ -121,6 +121,17 @@ function sees(caller: Caller, tenant: string, resource: Owned): boolean {
   return caller === resource.creator || caller === 'admin' || roleIn(caller, tenant) === 'manager';
 }
 
+/**
+ * Whether a list over every tenant (`_all_tenants`) may show the resource to the caller: the
+ * sys_admin sees all; anyone else what they see in some tenant they belong to.
+ */
+function seesInSomeTenant(caller: Caller, resource: Owned): boolean {
+  if (caller === 'admin') return true;
+  return [A, B, G].some(
+    (tenant) => roleIn(caller, tenant) !== undefined && sees(caller, tenant, resource),
+  );
+}
+
 /** A read: the gate, then 404 for what the caller cannot see (as for a missing one). */
 function readStatus(need: Need, ok: number, caller: Caller, tenant: string, target?: Owned) {
   return (
@@ -429,6 +440,8 @@ interface Case {
   universe?(): readonly { readonly id: string; readonly owned: Owned }[];
   /** The list is filtered: what the caller may see need not all be there. */
   readonly partial?: boolean;
+  /** Whether the list may show the caller a resource (default: as seen from the case's tenant). */
+  seen?(caller: Caller, resource: Owned): boolean;
 }
 
 type Make = (caller: Caller) => Promise<Made> | Made;
@@ -535,7 +548,7 @@ function one(
   target: string,
   expected: (caller: Caller) => number | LikeMissing | undefined,
   make: Make,
-  more: Partial<Pick<Case, 'tenant' | 'check' | 'reveals' | 'universe' | 'partial'>> = {},
+  more: Partial<Pick<Case, 'tenant' | 'check' | 'reveals' | 'universe' | 'partial' | 'seen'>> = {},
 ): Case {
   return { target, expected, make, ...more };
 }
@@ -558,7 +571,10 @@ function adminOnly(ok: number, make: Make): Case[] {
 
 type Listed = { readonly id: string; readonly owned: Owned };
 
-/** The cases of a list route: from A and from B, each answer checked against the universe. */
+/**
+ * The cases of a list route: from A, from B and over every tenant, each answer checked against
+ * the universe.
+ */
 function lists(
   universe: () => readonly Listed[],
   prepare: () => Promise<void> = () => Promise.resolve(),
@@ -574,6 +590,16 @@ function lists(
       tenant: B,
       universe,
     }),
+    // Every tenant at once: what the caller sees in each tenant they belong to, no more.
+    one(
+      'allTenants',
+      (caller) => gate('viewer', caller, A) ?? 200,
+      async () => {
+        await prepare();
+        return { input: { query: { ...ALL, _all_tenants: true } } };
+      },
+      { universe, seen: seesInSomeTenant },
+    ),
     ...filtered,
     unknownTenant('viewer', make),
   ];
@@ -1514,7 +1540,10 @@ async function runRow(route: RouteName): Promise<string[]> {
       if (c.universe !== undefined) {
         for (const listed of c.universe()) {
           const shown = answer.text.includes(`"${listed.id}"`);
-          const visible = sees(caller, tenant, listed.owned);
+          const visible =
+            c.seen === undefined
+              ? sees(caller, tenant, listed.owned)
+              : c.seen(caller, listed.owned);
           if (shown && !visible)
             problems.push(`${where}: lists ${listed.id}, which it may not see`);
           if (!shown && visible && c.partial !== true) {

@@ -303,6 +303,17 @@ describe("Cloudify's REST client, replayed", () => {
         (d) => d.id,
       ),
     ).toEqual(['app-1']);
+    // `cfy deployments list -a`: every tenant, as the client spells it.
+    expect(
+      listOf(
+        await cfy.call('GET', '/deployments', {
+          query: [
+            ['_all_tenants', 'True'],
+            ['_include', 'id,tenant_name'],
+          ],
+        }),
+      ),
+    ).toContainEqual({ id: 'app-1', tenant_name: expect.any(String) as unknown });
     const nodes = listOf(
       await cfy.call('GET', '/nodes', {
         query: [

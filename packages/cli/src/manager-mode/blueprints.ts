@@ -14,7 +14,15 @@ import { cairnHome } from '../local/local-profile.js';
 import { blueprintArchive, blueprintForm, blueprintSource } from './blueprint-archive.js';
 import type { ManagerSession } from './client.js';
 import { diagnosticsOf, printDiagnostics, printFields, printJson, printTable } from './format.js';
-import { visibilityOption, type VisibilityOptions } from './options.js';
+import {
+  visibilityOption,
+  type VisibilityOptions,
+  ALL_TENANTS_FLAGS,
+  ALL_TENANTS_HELP,
+  allTenantsQuery,
+  withTenantColumn,
+  type AllTenantsOptions,
+} from './options.js';
 
 /**
  * Uploads the blueprint at `path` as `id`. When the manager finds it invalid, prints its
@@ -92,10 +100,13 @@ Examples:
   blueprints
     .command('list')
     .description("list the manager's blueprints")
+    .option(ALL_TENANTS_FLAGS, ALL_TENANTS_HELP)
     .option('--json', 'print JSON')
-    .action(async (options: { json?: boolean }) => {
+    .action(async (options: { json?: boolean } & AllTenantsOptions) => {
       await session.run(async (client) => {
-        const list = await client.call('listBlueprints', { query: { _get_all_results: true } });
+        const list = await client.call('listBlueprints', {
+          query: { _get_all_results: true, ...allTenantsQuery(options) },
+        });
         if (options.json === true) {
           // The plans are long: `blueprints get ID --json` shows one.
           printJson(
@@ -110,17 +121,13 @@ Examples:
           output.err('No blueprints.');
           return;
         }
-        printTable(
-          output,
+        const table = withTenantColumn(
+          options,
           ['ID', 'VISIBILITY', 'CREATED BY', 'CREATED', 'DESCRIPTION'],
-          list.items.map((b) => [
-            b.id,
-            b.visibility,
-            b.created_by,
-            b.created_at,
-            firstLine(b.description),
-          ]),
+          list.items,
+          (b) => [b.id, b.visibility, b.created_by, b.created_at, firstLine(b.description)],
         );
+        printTable(output, table.headers, table.rows);
       });
     });
 

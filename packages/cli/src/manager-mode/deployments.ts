@@ -6,7 +6,17 @@ import type { ApiClient, Deployment } from '@cairn/api';
 import { parseInputs } from '../inputs.js';
 import type { ManagerSession } from './client.js';
 import { printFields, printJson, printTable } from './format.js';
-import { chooseDeployment, collect, visibilityOption, type VisibilityOptions } from './options.js';
+import {
+  chooseDeployment,
+  collect,
+  visibilityOption,
+  type VisibilityOptions,
+  ALL_TENANTS_FLAGS,
+  ALL_TENANTS_HELP,
+  allTenantsQuery,
+  withTenantColumn,
+  type AllTenantsOptions,
+} from './options.js';
 
 /** A deployment's inputs with the values of inputs its blueprint declares hidden masked. */
 async function shownInputs(
@@ -95,12 +105,14 @@ Examples:
     .command('list')
     .description('list deployments')
     .option('-b, --blueprint-id <id>', 'only those of this blueprint')
+    .option(ALL_TENANTS_FLAGS, ALL_TENANTS_HELP)
     .option('--json', 'print JSON')
-    .action(async (options: { blueprintId?: string; json?: boolean }) => {
+    .action(async (options: { blueprintId?: string; json?: boolean } & AllTenantsOptions) => {
       await session.run(async (client) => {
         const list = await client.call('listDeployments', {
           query: {
             _get_all_results: true,
+            ...allTenantsQuery(options),
             ...(options.blueprintId === undefined ? {} : { blueprint_id: options.blueprintId }),
           },
         });
@@ -112,18 +124,20 @@ Examples:
           output.err('No deployments.');
           return;
         }
-        printTable(
-          output,
+        const table = withTenantColumn(
+          options,
           ['ID', 'BLUEPRINT', 'INSTALLED', 'LAST EXECUTION', 'CREATED BY', 'CREATED'],
-          list.items.map((d) => [
+          list.items,
+          (d) => [
             d.id ?? '',
             d.blueprint_id ?? '',
             d.installation_status ?? '',
             d.latest_execution_status ?? '-',
             d.created_by ?? '',
             d.created_at ?? '',
-          ]),
+          ],
         );
+        printTable(output, table.headers, table.rows);
       });
     });
 

@@ -10,7 +10,15 @@ import type { Output } from '../output.js';
 import type { ManagerSession, State } from './client.js';
 import { followExecution, reportExecution } from './follow.js';
 import { printFields, printJson, printTable } from './format.js';
-import { chooseDeployment, collect } from './options.js';
+import {
+  chooseDeployment,
+  collect,
+  ALL_TENANTS_FLAGS,
+  ALL_TENANTS_HELP,
+  allTenantsQuery,
+  withTenantColumn,
+  type AllTenantsOptions,
+} from './options.js';
 
 /** Waits for `execution` with live events (`--follow`), or says how to follow it later. */
 export async function afterStart(
@@ -108,12 +116,14 @@ Examples:
     .command('list')
     .description('list executions, oldest first')
     .option('-d, --deployment-id <id>', 'only this deployment’s')
+    .option(ALL_TENANTS_FLAGS, ALL_TENANTS_HELP)
     .option('--json', 'print JSON')
-    .action(async (options: { deploymentId?: string; json?: boolean }) => {
+    .action(async (options: { deploymentId?: string; json?: boolean } & AllTenantsOptions) => {
       await session.run(async (client) => {
         const list = await client.call('listExecutions', {
           query: {
             _get_all_results: true,
+            ...allTenantsQuery(options),
             ...(options.deploymentId === undefined ? {} : { deployment_id: options.deploymentId }),
           },
         });
@@ -125,10 +135,11 @@ Examples:
           output.err('No executions.');
           return;
         }
-        printTable(
-          output,
+        const table = withTenantColumn(
+          options,
           ['ID', 'DEPLOYMENT', 'WORKFLOW', 'STATUS', 'CREATED BY', 'CREATED', 'ERROR'],
-          list.items.map((e) => [
+          list.items,
+          (e) => [
             e.id,
             e.deployment_id,
             e.workflow_id,
@@ -136,8 +147,9 @@ Examples:
             e.created_by,
             e.created_at,
             e.error.split('\n')[0] ?? '',
-          ]),
+          ],
         );
+        printTable(output, table.headers, table.rows);
       });
     });
 

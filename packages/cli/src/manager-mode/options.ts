@@ -47,3 +47,37 @@ export async function chooseDeployment(
     `There are ${all.items.length} deployments (${all.items.map((d) => d.id ?? '?').join(', ')}); say which one.`,
   );
 }
+
+/** `-a, --all-tenants`: a list over every tenant the caller may list in (as `cfy … list -a`). */
+export const ALL_TENANTS_FLAGS = '-a, --all-tenants';
+export const ALL_TENANTS_HELP = 'from every tenant you may list in, not only the current one';
+
+/** The option {@link ALL_TENANTS_FLAGS} gives. */
+export type AllTenantsOptions = { readonly allTenants?: boolean };
+
+/** The query parameter for {@link ALL_TENANTS_FLAGS}. */
+export function allTenantsQuery(options: AllTenantsOptions): { _all_tenants?: true } {
+  return options.allTenants === true ? { _all_tenants: true } : {};
+}
+
+/**
+ * A table's headers and rows with a TENANT column after the first when the list is over every
+ * tenant (the same id may then be in several).
+ */
+export function withTenantColumn<T extends { readonly tenant_name?: string }>(
+  options: AllTenantsOptions,
+  headers: readonly string[],
+  items: readonly T[],
+  row: (item: T) => readonly string[],
+): { headers: string[]; rows: string[][] } {
+  if (options.allTenants !== true)
+    return { headers: [...headers], rows: items.map((i) => [...row(i)]) };
+  const [first = '', ...rest] = headers;
+  return {
+    headers: [first, 'TENANT', ...rest],
+    rows: items.map((item) => {
+      const [id = '', ...others] = row(item);
+      return [id, item.tenant_name ?? '', ...others];
+    }),
+  };
+}

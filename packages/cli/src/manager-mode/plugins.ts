@@ -10,7 +10,15 @@ import type { ApiClient, Plugin } from '@cairn/api';
 import { NotFoundError, UsageError } from '@cairn/errors';
 import type { ManagerSession } from './client.js';
 import { printFields, printJson, printTable } from './format.js';
-import { visibilityOption, type VisibilityOptions } from './options.js';
+import {
+  visibilityOption,
+  type VisibilityOptions,
+  ALL_TENANTS_FLAGS,
+  ALL_TENANTS_HELP,
+  allTenantsQuery,
+  withTenantColumn,
+  type AllTenantsOptions,
+} from './options.js';
 
 /** The plugin `given` names: its id, a unique id prefix, or NAME@VERSION. */
 async function findPlugin(client: ApiClient, given: string): Promise<Plugin> {
@@ -84,10 +92,13 @@ Examples:
   plugins
     .command('list')
     .description('list the plugins uploaded to the manager')
+    .option(ALL_TENANTS_FLAGS, ALL_TENANTS_HELP)
     .option('--json', 'print JSON')
-    .action(async (options: { json?: boolean }) => {
+    .action(async (options: { json?: boolean } & AllTenantsOptions) => {
       await session.run(async (client) => {
-        const list = await client.call('listPlugins', { query: { _get_all_results: true } });
+        const list = await client.call('listPlugins', {
+          query: { _get_all_results: true, ...allTenantsQuery(options) },
+        });
         if (options.json === true) {
           printJson(output, list.items);
           return;
@@ -96,11 +107,13 @@ Examples:
           output.err('No plugins (cairn plugins upload FILE).');
           return;
         }
-        printTable(
-          output,
+        const table = withTenantColumn(
+          options,
           ['ID', 'PACKAGE', 'VERSION', 'VISIBILITY', 'UPLOADED BY', 'UPLOADED'],
-          list.items.map(pluginRow),
+          list.items,
+          pluginRow,
         );
+        printTable(output, table.headers, table.rows);
       });
     });
 

@@ -7,7 +7,15 @@ import type { Command } from 'commander';
 import { UsageError } from '@cairn/errors';
 import type { ManagerSession } from './client.js';
 import { printFields, printJson, printTable } from './format.js';
-import { visibilityOption, type VisibilityOptions } from './options.js';
+import {
+  visibilityOption,
+  type VisibilityOptions,
+  ALL_TENANTS_FLAGS,
+  ALL_TENANTS_HELP,
+  allTenantsQuery,
+  withTenantColumn,
+  type AllTenantsOptions,
+} from './options.js';
 
 interface ValueOptions {
   readonly secretString?: string;
@@ -108,10 +116,13 @@ Examples:
   secrets
     .command('list')
     .description('list secrets (without their values)')
+    .option(ALL_TENANTS_FLAGS, ALL_TENANTS_HELP)
     .option('--json', 'print JSON')
-    .action(async (options: { json?: boolean }) => {
+    .action(async (options: { json?: boolean } & AllTenantsOptions) => {
       await session.run(async (client) => {
-        const list = await client.call('listSecrets', { query: { _get_all_results: true } });
+        const list = await client.call('listSecrets', {
+          query: { _get_all_results: true, ...allTenantsQuery(options) },
+        });
         if (options.json === true) {
           printJson(output, list.items);
           return;
@@ -120,17 +131,19 @@ Examples:
           output.err('No secrets.');
           return;
         }
-        printTable(
-          output,
+        const table = withTenantColumn(
+          options,
           ['KEY', 'VISIBILITY', 'HIDDEN', 'CREATED BY', 'UPDATED'],
-          list.items.map((s) => [
+          list.items,
+          (s) => [
             s.key,
             s.visibility,
             s.is_hidden_value ? 'yes' : 'no',
             s.created_by,
             s.updated_at,
-          ]),
+          ],
         );
+        printTable(output, table.headers, table.rows);
       });
     });
 

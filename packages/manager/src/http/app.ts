@@ -19,6 +19,7 @@ import {
   HTTP_ERRORS,
   ROUTES,
   type BodyOf,
+  type ListResponse,
   type ParamsOf,
   type QueryOf,
   type ResponseOf,
@@ -33,6 +34,8 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import { authorizeRoute } from '../auth/access.js';
+import { listAcrossTenants } from './all-tenants.js';
+import type { ListParams } from './list.js';
 import type { Authenticator, Principal } from '../auth/principal.js';
 import type { HttpRefusal } from '../routes/refusal.js';
 import type { Metrics } from './metrics.js';
@@ -88,6 +91,8 @@ export interface AppOptions {
   readonly version: string;
   /** Whether a tenant of that name exists. */
   tenantExists(name: string): Promise<boolean>;
+  /** Every tenant's name (for `_all_tenants`). */
+  listTenants(): Promise<readonly string[]>;
 }
 
 declare module 'fastify' {
@@ -377,6 +382,11 @@ function registerRoute(
 ): void {
   const handler = options.handlers[name] as unknown as (call: Call<RouteName>) => Promise<unknown>;
   const status = successStatus(spec);
+  // A tenant's list takes `_all_tenants` (the route table gives every list its parameters).
+  const querystring: { properties?: unknown } | undefined = spec.schema.querystring;
+  const queryFields = querystring?.properties;
+  const acrossTenants =
+    typeof queryFields === 'object' && queryFields !== null && '_all_tenants' in queryFields;
   const response: Record<number, unknown> = { ...ERROR_RESPONSES };
   if (spec.download !== true) {
     for (const [code, schema] of Object.entries(spec.schema.response)) {
@@ -425,16 +435,28 @@ function registerRoute(
         const principal = request.principal;
         const upload = spec.upload === true ? await receiveUpload(request, options) : undefined;
         try {
-          const result = await handler({
-            params: request.params as never,
-            query: request.query as never,
-            body: (spec.upload === true ? undefined : request.body) as never,
-            principal: principal as Principal,
-            tenant,
-            upload,
-            request,
-            reply,
-          });
+          const call = (inTenant: string, query: unknown): Promise<unknown> =>
+            handler({
+              params: request.params as never,
+              query: query as never,
+              body: (spec.upload === true ? undefined : request.body) as never,
+              principal: principal as Principal,
+              tenant: inTenant,
+              upload,
+              request,
+              reply,
+            });
+          const query = request.query as ListParams;
+          const result =
+            spec.access.kind === 'tenant' && acrossTenants && query._all_tenants === true
+              ? await listAcrossTenants({
+                  principal: principal as Principal,
+                  role: spec.access.role,
+                  query,
+                  listTenants: () => options.listTenants(),
+                  listIn: (inTenant, part) => call(inTenant, part) as Promise<ListResponse<object>>,
+                })
+              : await call(tenant, request.query);
           if (reply.sent) return await reply;
           void reply.status(status);
           return await (status === 204 ? reply.send() : reply.send(result));
