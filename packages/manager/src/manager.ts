@@ -29,7 +29,8 @@ import { CredentialCache } from './security/credential-cache.js';
 import { LoginLimiter } from './security/login-limiter.js';
 import { hashPassword } from './security/passwords.js';
 import { createSecretCipher, loadSecretKey } from './security/secret-cipher.js';
-import { openDatabases, parseDatabaseTarget } from './storage/database.js';
+import { openDatabases, parseDatabaseTarget, type DatabaseTarget } from './storage/database.js';
+import { claimDatabase, type DatabaseClaim } from './storage/ownership.js';
 
 /** How a manager is started. */
 export interface ManagerOptions {
@@ -119,7 +120,32 @@ export async function startManager(options: ManagerOptions = {}): Promise<Runnin
         );
   const log: FastifyBaseLogger = logger === false ? pino({ level: 'silent' }) : logger;
 
-  const databases = await openDatabases(parseDatabaseTarget(options.db, dataDir));
+  const target = parseDatabaseTarget(options.db, dataDir);
+  // Before anything is read or migrated: a second manager on this database stops here.
+  const claim = await claimDatabase(target);
+  try {
+    return await serve({ options, env, dataDir, logger, log, target, claim });
+  } catch (error) {
+    await claim.release();
+    throw error;
+  }
+}
+
+/** What {@link serve} starts from. */
+interface Start {
+  readonly options: ManagerOptions;
+  readonly env: NodeJS.ProcessEnv;
+  readonly dataDir: string;
+  readonly logger: FastifyBaseLogger | false;
+  readonly log: FastifyBaseLogger;
+  readonly target: DatabaseTarget;
+  readonly claim: DatabaseClaim;
+}
+
+/** Opens the databases of a claimed target, recovers what was left running, and listens. */
+async function serve(start: Start): Promise<RunningManager> {
+  const { options, env, dataDir, logger, log, target, claim } = start;
+  const databases = await openDatabases(target);
   const directory = databases.directory;
   const cipher = createSecretCipher(
     loadSecretKey({ env, file: join(dataDir, 'secrets.key'), create: true }),
@@ -202,15 +228,25 @@ export async function startManager(options: ManagerOptions = {}): Promise<Runnin
     listTenants: async () => (await directory.listTenants()).map((t) => t.name),
   });
 
-  const tenants = (await directory.listTenants()).map((t) => t.name);
-  const recovered = await queue.recover(tenants);
-  if (recovered.resumed + recovered.queued > 0) {
-    log.info(recovered, 'recovered the executions a previous manager process left');
+  let address: string;
+  try {
+    const tenants = (await directory.listTenants()).map((t) => t.name);
+    const recovered = await queue.recover(tenants);
+    if (recovered.resumed + recovered.queued > 0) {
+      log.info(recovered, 'recovered the executions a previous manager process left');
+    }
+    address = await app.listen({
+      host: options.host ?? '127.0.0.1',
+      port: options.port ?? 8100,
+    });
+  } catch (error) {
+    // The port is taken, say: nothing stays open (the caller gives the claim up).
+    await queue.drain(0);
+    await app.close();
+    await runtimes.close();
+    await databases.close();
+    throw error;
   }
-  const address = await app.listen({
-    host: options.host ?? '127.0.0.1',
-    port: options.port ?? 8100,
-  });
   log.info({ url: address, db: databases.target.kind, dataDir }, 'manager started');
 
   let closing: Promise<void> | undefined;
@@ -229,6 +265,7 @@ export async function startManager(options: ManagerOptions = {}): Promise<Runnin
         await app.close();
         await runtimes.close();
         await databases.close();
+        await claim.release();
       })();
       return closing;
     },
