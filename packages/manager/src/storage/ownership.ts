@@ -108,10 +108,12 @@ async function claimPostgres(url: string): Promise<DatabaseClaim> {
       { cause: error },
     );
   }
-  const taken = await client.query<{ taken: boolean }>(
-    'SELECT pg_try_advisory_lock($1, $2) AS taken',
-    [...LOCK_KEYS],
-  );
+  const taken = await client
+    .query<{ taken: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS taken', [...LOCK_KEYS])
+    .catch(async (error: unknown) => {
+      await client.end().catch(() => undefined);
+      throw error;
+    });
   if (taken.rows[0]?.taken !== true) {
     const holder = await client
       .query<{ application_name: string; client_addr: string | null; backend_start: Date }>(
