@@ -92,6 +92,8 @@ export class DeploymentIndex {
   private privates = 0;
   /** Full views built for pages, by id (least recently used first). */
   private readonly views = new Map<string, { updated_at: string; view: Deployment }>();
+  /** Views being read from the store, by id and version. */
+  private readonly reading = new Map<string, Promise<Deployment | undefined>>();
 
   private constructor(private readonly store: Store) {}
 
@@ -178,9 +180,23 @@ export class DeploymentIndex {
     const cached = this.views.get(summary.id);
     let view = cached?.updated_at === summary.updated_at ? cached.view : undefined;
     if (view === undefined) {
-      const record = await this.store.getDeployment(summary.id);
-      if (record === undefined) return undefined;
-      view = deploymentView(record, summary.owner, summary.latest);
+      // Requests that want it at the same time (a page asked by several clients at once) share
+      // one read.
+      const key = `${summary.id}\n${summary.updated_at}`;
+      let reading = this.reading.get(key);
+      if (reading === undefined) {
+        reading = this.store
+          .getDeployment(summary.id)
+          .then((record) =>
+            record === undefined
+              ? undefined
+              : deploymentView(record, summary.owner, summary.latest),
+          )
+          .finally(() => this.reading.delete(key));
+        this.reading.set(key, reading);
+      }
+      view = await reading;
+      if (view === undefined) return undefined;
     }
     this.views.delete(summary.id);
     this.views.set(summary.id, { updated_at: summary.updated_at, view });
