@@ -122,6 +122,7 @@ describe('createPostgresStore', () => {
       expect(versions).toEqual([
         { version: 1, name: 'initial' },
         { version: 2, name: 'deployment-plugins' },
+        { version: 3, name: 'events-checked-by-insert' },
       ]);
       const { rows: tables } = await admin.query<{ name: string }>(
         'SELECT tablename AS name FROM pg_tables WHERE schemaname = $1 ORDER BY tablename',
@@ -158,7 +159,7 @@ describe('createPostgresStore', () => {
       const { rows } = await admin.query<{ count: string }>(
         `SELECT count(*) FROM "${schema}".schema_migrations`,
       );
-      expect(rows[0]?.count).toBe('2');
+      expect(rows[0]?.count).toBe('3');
     });
 
     it('migrates a new schema once when several stores open it at once', async () => {
@@ -167,7 +168,7 @@ describe('createPostgresStore', () => {
       const { rows } = await admin.query(
         `SELECT version FROM "${schema}".schema_migrations ORDER BY version`,
       );
-      expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
+      expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
     });
 
     it('upgrades a schema made before deployments had pinned plugins, keeping them', async () => {
@@ -203,7 +204,7 @@ describe('createPostgresStore', () => {
       expect(error).toMatchObject({
         name: 'SchemaVersionError',
         code: 'CONFLICT',
-        details: { found_version: 99, supported_version: 2 },
+        details: { found_version: 99, supported_version: 3 },
       });
       expect(String(error)).toContain(`schema "${schema}"`);
       expect(String(error)).toContain('upgrade Cairn');
@@ -471,6 +472,55 @@ describe('createPostgresStore', () => {
       expect(all).toHaveLength(writers.length * batches * 2);
       // Every event was seen once, in order: none committed behind the tailer's back.
       expect(seen).toEqual(all);
+    });
+
+    it('leaves no event behind when a deployment is deleted while another store appends', async () => {
+      const [writer, deleter] = await twoStores();
+      for (let round = 0; round < 5; round += 1) {
+        await writer.createDeployment(aDeployment(`d${round}`, 'bp'), []);
+        await writer.createExecution(anExecution(`e${round}`, `d${round}`));
+        let appended = 0;
+        const appending = (async () => {
+          // Appends until the execution is gone: then the batch is refused, whole.
+          for (;;) {
+            try {
+              await writer.apply({
+                events: Array.from({ length: 20 }, () => anEvent(`e${round}`, `d${round}`)),
+              });
+              appended += 1;
+            } catch (error) {
+              expect(error).toMatchObject({ code: 'NOT_FOUND' });
+              return;
+            }
+          }
+        })();
+        while (appended < 3) await new Promise((resolve) => setTimeout(resolve, 1));
+        await deleter.deleteDeployment(`d${round}`);
+        await appending;
+        const { rows } = await admin.query<{ count: string }>(
+          `SELECT count(*) FROM "${schema}".events WHERE execution_id = $1 OR deployment_id = $2`,
+          [`e${round}`, `d${round}`],
+        );
+        expect(rows[0]?.count).toBe('0');
+      }
+    });
+
+    it('refuses an event that names another deployment than its execution’s, writing nothing', async () => {
+      const [store] = await twoStores();
+      await store.createDeployment(aDeployment('other', 'bp'), []);
+      await store.createExecution(anExecution('ex', 'dep'));
+      const error = await expectCairnError(
+        store.apply({
+          instances: [{ id: 'vm_1', state: 'x' }],
+          events: [anEvent('ex', 'dep'), anEvent('ex', 'other')],
+        }),
+        'INVALID_INPUT',
+      );
+      expect(error.message).toBe(
+        'An event of execution "ex" names deployment "other", but the execution is of deployment "dep"',
+      );
+      expect(await store.listEvents({ include_logs: true })).toEqual([]);
+      expect((await store.getNodeInstance('vm_1'))?.version).toBe(1);
     });
 
     it('waits for another connection’s lock, and fails with TIMEOUT past lockTimeoutMs', async () => {

@@ -263,13 +263,17 @@ class PostgresStore implements Store {
   }
 
   deleteDeployment(id: string): Promise<void> {
-    return this.guard(`deleting deployment ${quote(id)}`, async () => {
-      // Instances, executions, their tasks and events go with it (ON DELETE CASCADE), in the
-      // statement's own transaction.
-      if ((await run(this.pool, this.sql.deleteDeployment, [id])).rowCount === 0) {
-        throw missing('Deployment', id);
-      }
-    });
+    return this.guard(`deleting deployment ${quote(id)}`, () =>
+      this.transaction(async (client) => {
+        // Instances, executions and their tasks go with it (ON DELETE CASCADE). Deleting the
+        // executions waits for any batch still appending their events (it holds them FOR KEY
+        // SHARE) and stops any later one; the events are deleted after, so none is left over.
+        if ((await run(client, this.sql.deleteDeployment, [id])).rowCount === 0) {
+          throw missing('Deployment', id);
+        }
+        await run(client, this.sql.deleteEventsOfDeployment, [id]);
+      }),
+    );
   }
 
   // Node instances
@@ -532,11 +536,43 @@ class PostgresStore implements Store {
    * alone.
    */
   private async insertEvents(client: pg.PoolClient, events: readonly NewEvent[]): Promise<void> {
-    await run(client, this.sql.insertEvents, [
+    const { rowCount } = await run(client, this.sql.insertEvents, [
       ...eventColumns(events),
       EVENTS_LOCK,
       this.eventsLockKey,
     ]);
+    if (rowCount !== events.length) throw await this.strayEvent(client, events);
+  }
+
+  /**
+   * The error for events the insert left out: one names an execution that does not exist (or
+   * that belongs to another deployment). Thrown inside the batch's transaction, so nothing of
+   * the batch is written.
+   */
+  private async strayEvent(client: pg.PoolClient, events: readonly NewEvent[]): Promise<Error> {
+    const ids = [...new Set(events.map((event) => event.execution_id))];
+    const { rows } = await run<{ id: string; deployment_id: string }>(
+      client,
+      this.sql.executionDeployments,
+      [ids],
+    );
+    const deploymentOf = new Map(rows.map((row) => [row.id, row.deployment_id]));
+    for (const event of events) {
+      const deployment = deploymentOf.get(event.execution_id);
+      if (deployment === undefined) {
+        return new NotFoundError(
+          `Execution ${quote(event.execution_id)} of an event does not exist`,
+          { details: { execution_id: event.execution_id } },
+        );
+      }
+      if (deployment !== event.deployment_id) {
+        return new InvalidInputError(
+          `An event of execution ${quote(event.execution_id)} names deployment ${quote(event.deployment_id)}, but the execution is of deployment ${quote(deployment)}`,
+          { details: { execution_id: event.execution_id, deployment_id: event.deployment_id } },
+        );
+      }
+    }
+    return new ConflictError('Events were left out of a batch; try again');
   }
 
   /**
@@ -563,16 +599,6 @@ class PostgresStore implements Store {
             id: task.execution_id,
             usedBy: `task ${quote(task.id)}`,
           });
-        }
-        break;
-      case 'events_execution_fk':
-        for (const event of batch.events ?? []) {
-          references.push({ kind: 'execution', id: event.execution_id, usedBy: 'an event' });
-        }
-        break;
-      case 'events_deployment_fk':
-        for (const event of batch.events ?? []) {
-          references.push({ kind: 'deployment', id: event.deployment_id, usedBy: 'an event' });
         }
         break;
       case undefined:

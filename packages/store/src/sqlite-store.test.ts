@@ -72,6 +72,7 @@ describe('createSqliteStore', () => {
       expect(versions).toEqual([
         { version: 1, name: 'initial' },
         { version: 2, name: 'deployment-plugins' },
+        { version: 3, name: 'events-checked-by-insert' },
       ]);
       const tables = db
         .prepare<[], string>(
@@ -97,7 +98,7 @@ describe('createSqliteStore', () => {
     const count = inspect((db) =>
       db.prepare<[], number>('SELECT COUNT(*) FROM schema_migrations').pluck().get(),
     );
-    expect(count).toBe(2);
+    expect(count).toBe(3);
   });
 
   it('upgrades a database made before deployments had pinned plugins, keeping them', async () => {
@@ -137,7 +138,7 @@ describe('createSqliteStore', () => {
     expect(error).toMatchObject({
       name: 'SchemaVersionError',
       code: 'CONFLICT',
-      details: { path, found_version: 99, supported_version: 2 },
+      details: { path, found_version: 99, supported_version: 3 },
     });
     expect(String(error)).toContain(path);
     expect(String(error)).toContain('upgrade Cairn');

@@ -5,9 +5,10 @@
  */
 import { migration0001 } from './0001-initial.js';
 import { migration0002 } from './0002-deployment-plugins.js';
+import { migration0003 } from './0003-events-checked-by-insert.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
 
 /** Every migration, in version order. */
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002];
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003];

@@ -71,6 +71,7 @@ export interface Statements {
   readonly getExecution: Statement;
   readonly executionExists: Statement;
   readonly existingExecutions: Statement;
+  readonly executionDeployments: Statement;
   readonly activeExecution: Statement;
   readonly listExecutions: Statement;
   readonly listExecutionsOfDeployment: Statement;
@@ -78,6 +79,7 @@ export interface Statements {
   readonly upsertTasks: Statement;
   readonly listTasks: Statement;
   readonly insertEvents: Statement;
+  readonly deleteEventsOfDeployment: Statement;
 }
 
 /** The fixed statements of a store whose tables are in `schema`. */
@@ -223,6 +225,10 @@ export function prepareStatements(schema: string): Statements {
       'existingExecutions',
       `SELECT id FROM ${s}.executions WHERE id = ANY($1::text[])`,
     ),
+    executionDeployments: statement(
+      'executionDeployments',
+      `SELECT id, deployment_id FROM ${s}.executions WHERE id = ANY($1::text[])`,
+    ),
     activeExecution: statement(
       'activeExecution',
       `SELECT id, status FROM ${s}.executions
@@ -271,15 +277,28 @@ export function prepareStatements(schema: string): Statements {
     // insertEvents). Taken by the same statement, before any seq is handed out: the rows reach
     // the identity column through the sort, which has read the whole join, lock included. One
     // statement rather than two saves a round trip inside the section the lock serialises.
+    // `runs`: the executions the events belong to, locked against deletion until the commit
+    // (FOR KEY SHARE, what a foreign key's check takes, but once per statement); an event
+    // whose execution is missing, or is another deployment's, joins nothing and is not written
+    // (the store compares the count and refuses the batch).
     insertEvents: statement(
       'insertEvents',
-      `WITH appending AS MATERIALIZED (SELECT pg_advisory_xact_lock($11::integer, $12::integer))
+      `WITH appending AS MATERIALIZED (SELECT pg_advisory_xact_lock($11::integer, $12::integer)),
+       runs AS MATERIALIZED (
+         SELECT id, deployment_id FROM ${s}.executions WHERE id = ANY($1::text[]) FOR KEY SHARE)
        INSERT INTO ${s}.events (${NEW_EVENT_COLUMNS})
-       SELECT ${NEW_EVENT_COLUMNS}
+       SELECT ${NEW_EVENT_COLUMNS.split(', ')
+         .map((column) => `given.${column}`)
+         .join(', ')}
        FROM appending, unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[],
          $5::text[], $6::text[], $7::text[], $8::text[], $9::json[], $10::json[])
          WITH ORDINALITY AS given (${NEW_EVENT_COLUMNS}, ord)
+         JOIN runs ON runs.id = given.execution_id AND runs.deployment_id = given.deployment_id
        ORDER BY ord`,
+    ),
+    deleteEventsOfDeployment: statement(
+      'deleteEventsOfDeployment',
+      `DELETE FROM ${s}.events WHERE deployment_id = $1`,
     ),
   };
 }

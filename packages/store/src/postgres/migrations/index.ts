@@ -6,6 +6,11 @@
 import type { Migration } from '../../migrations/migration.js';
 import { migration0001 } from './0001-initial.js';
 import { migration0002 } from './0002-deployment-plugins.js';
+import { migration0003 } from './0003-events-checked-by-insert.js';
 
 /** Every PostgreSQL migration, in version order. */
-export const POSTGRES_MIGRATIONS: readonly Migration[] = [migration0001, migration0002];
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [
+  migration0001,
+  migration0002,
+  migration0003,
+];
