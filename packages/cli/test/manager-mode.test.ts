@@ -23,12 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { ApiClient } from '@cairn/api';
 import { startManager, type RunningManager } from '@cairn/manager';
 import { packPlugin } from '@cairn/plugin-host';
-import {
-  freshDatabase,
-  startTestPostgres,
-  type TestDatabase,
-  type TestPostgres,
-} from '@cairn/store/testing';
+import { databaseForBlock, type TestDatabase } from '@cairn/store/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/main.js';
 import type { Output } from '../src/output.js';
@@ -128,7 +123,7 @@ function storedProfiles(): {
 }
 
 describe.each(['sqlite', 'postgres'] as const)('cairn in manager mode (%s)', (db) => {
-  let postgres: TestPostgres | undefined;
+  const databaseOf = databaseForBlock(db);
   let database: TestDatabase | undefined;
 
   beforeAll(async () => {
@@ -143,10 +138,7 @@ describe.each(['sqlite', 'postgres'] as const)('cairn in manager mode (%s)', (db
     ]) {
       Reflect.deleteProperty(process.env, key);
     }
-    if (db === 'postgres') {
-      postgres = await startTestPostgres();
-      database = await freshDatabase(postgres.url);
-    }
+    database = databaseOf();
     manager = await startManager({
       port: 0,
       dataDir: join(work, 'manager'),
@@ -165,8 +157,6 @@ describe.each(['sqlite', 'postgres'] as const)('cairn in manager mode (%s)', (db
 
   afterAll(async () => {
     await manager?.close();
-    await database?.drop();
-    await postgres?.stop();
     rmSync(work, { recursive: true, force: true });
   });
 

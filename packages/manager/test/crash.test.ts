@@ -11,12 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient } from '@cairn/api';
-import {
-  freshDatabase,
-  startTestPostgres,
-  type TestDatabase,
-  type TestPostgres,
-} from '@cairn/store/testing';
+import { databaseForBlock, type TestDatabase } from '@cairn/store/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, REPO, blueprintArchive, blueprintForm } from './harness.js';
 
@@ -115,19 +110,11 @@ afterAll(() => {
 });
 
 describe.each(['sqlite', 'postgres'] as const)('manager crash during an install (%s)', (db) => {
-  let postgres: TestPostgres | undefined;
+  const databaseOf = databaseForBlock(db);
   let database: TestDatabase | undefined;
 
-  beforeAll(async () => {
-    if (db === 'postgres') {
-      postgres = await startTestPostgres();
-      database = await freshDatabase(postgres.url);
-    }
-  }, 60_000);
-
-  afterAll(async () => {
-    await database?.drop();
-    await postgres?.stop();
+  beforeAll(() => {
+    database = databaseOf();
   });
 
   it('resumes after kill -9: the install completes, nothing that succeeded runs again, no event lost', async () => {

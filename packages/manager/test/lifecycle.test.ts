@@ -9,12 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApiClient, Event } from '@cairn/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  freshDatabase,
-  startTestPostgres,
-  type TestDatabase,
-  type TestPostgres,
-} from '@cairn/store/testing';
+import { databaseForBlock, type TestDatabase } from '@cairn/store/testing';
 import {
   blueprintArchive,
   blueprintForm,
@@ -60,15 +55,12 @@ describe.each(['sqlite', 'postgres'] as const)('manager lifecycle over HTTP (%s)
   let work: string;
   let alice: ApiClient;
   let admin: ApiClient;
-  let postgres: TestPostgres | undefined;
+  const databaseOf = databaseForBlock(db);
   let database: TestDatabase | undefined;
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'cairn-manager-life-'));
-    if (db === 'postgres') {
-      postgres = await startTestPostgres();
-      database = await freshDatabase(postgres.url);
-    }
+    database = databaseOf();
     t = await startTestManager(database === undefined ? {} : { db: database.url });
     admin = t.admin();
     await admin.call('createTenant', { params: { name: 'acme' } });
@@ -82,8 +74,6 @@ describe.each(['sqlite', 'postgres'] as const)('manager lifecycle over HTTP (%s)
 
   afterAll(async () => {
     await t?.close();
-    await database?.drop();
-    await postgres?.stop();
     rmSync(work, { recursive: true, force: true });
   });
 

@@ -9,29 +9,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  freshDatabase,
-  startTestPostgres,
-  type TestDatabase,
-  type TestPostgres,
-} from '@cairn/store/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseForBlock, type TestDatabase } from '@cairn/store/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { startTestManager } from './harness.js';
 
 describe.each(['sqlite', 'postgres'] as const)('one manager per database (%s)', (db) => {
-  let postgres: TestPostgres | undefined;
+  const databaseOf = databaseForBlock(db);
   let database: TestDatabase | undefined;
 
-  beforeAll(async () => {
-    if (db === 'postgres') {
-      postgres = await startTestPostgres();
-      database = await freshDatabase(postgres.url);
-    }
-  }, 60_000);
-
-  afterAll(async () => {
-    await database?.drop();
-    await postgres?.stop();
+  beforeAll(() => {
+    database = databaseOf();
   });
 
   it('refuses a second manager on the same database, naming the first', async () => {

@@ -20,6 +20,7 @@ export {
   T0,
 } from './fixtures.js';
 export { aPlugin, aResource, aSecret, aTenant, aToken, aUser } from './manager-fixtures.js';
+export { databaseForBlock, type DatabaseKind } from './database-per-block.js';
 export {
   freshDatabase,
   freshSchemaName,
