@@ -72,3 +72,31 @@ describe.each(['sqlite', 'postgres'] as const)('one manager per database (%s)', 
     rmSync(dataDir, { recursive: true, force: true });
   });
 });
+
+describe('a PostgreSQL server out of reach', () => {
+  const databaseOf = databaseForBlock('postgres');
+
+  it('is named in the refusal, without the password', async () => {
+    const unreachable = new URL(databaseOf()?.url ?? '');
+    unreachable.port = String(await closedPort());
+    const refusal = await startTestManager({ db: unreachable.href }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refusal).toMatchObject({ code: 'USAGE' });
+    const message = (refusal as Error).message;
+    expect(message).toMatch(
+      /^Could not connect to the manager's PostgreSQL database: connect ECONNREFUSED 127\.0\.0\.1:\d+$/,
+    );
+    expect(message).not.toContain(unreachable.password);
+  });
+});
+
+/** A port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
+async function closedPort(): Promise<number> {
+  const probe: Server = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as { port: number }).port;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}

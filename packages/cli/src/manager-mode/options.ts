@@ -50,6 +50,7 @@ export async function chooseDeployment(
 
 /** `-a, --all-tenants`: a list over every tenant the caller may list in (as `cfy … list -a`). */
 export const ALL_TENANTS_FLAGS = '-a, --all-tenants';
+/** The help text of {@link ALL_TENANTS_FLAGS}. */
 export const ALL_TENANTS_HELP = 'from every tenant you may list in, not only the current one';
 
 /** The option {@link ALL_TENANTS_FLAGS} gives. */
