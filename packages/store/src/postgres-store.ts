@@ -534,6 +534,10 @@ class PostgresStore implements Store {
    * `LOCK TABLE events IN EXCLUSIVE MODE` would serialise the same way, but also queues behind,
    * and can deadlock with, a deployment's cascading delete; the advisory lock concerns appends
    * alone.
+   *
+   * The same statement checks what foreign keys would: each event's execution exists and is of
+   * the event's deployment (see the statement); an event that fails it is left out, and the
+   * count tells.
    */
   private async insertEvents(client: pg.PoolClient, events: readonly NewEvent[]): Promise<void> {
     const { rowCount } = await run(client, this.sql.insertEvents, [
