@@ -54,9 +54,14 @@ function postgresServer() {
   delete env.PG_PORT;
   try {
     const out = execFileSync('bash', [script, 'start'], { env, encoding: 'utf8', stdio: 'pipe' });
+    let stopped = false;
     return {
       url: out.trim().split('\n').at(-1),
-      stop: () => execFileSync('bash', [script, 'stop'], { env, stdio: 'ignore' }),
+      stop: () => {
+        if (stopped) return;
+        stopped = true;
+        execFileSync('bash', [script, 'stop'], { env, stdio: 'ignore' });
+      },
     };
   } catch (error) {
     return {
@@ -69,6 +74,8 @@ function postgresServer() {
 }
 
 const postgres = postgresServer();
+// A run that fails half-way must not leave its cluster running.
+process.on('exit', () => postgres.stop());
 if (MANAGER_DB === 'postgres' && postgres.url === undefined) {
   throw new Error(`BENCH_MANAGER_DB=postgres, but no PostgreSQL: ${postgres.why}`);
 }
@@ -298,7 +305,6 @@ if (postgres.url !== undefined) {
     await admin.query(`DROP DATABASE IF EXISTS ${new URL(managerDbUrl).pathname.slice(1)}`);
     await admin.end();
   }
-  postgres.stop();
 } else {
   events.postgres_skipped = postgres.why;
 }
@@ -326,5 +332,6 @@ console.log(
     ...events,
   }),
 );
+postgres.stop();
 rmSync(root, { recursive: true, force: true });
 process.exit(0);
