@@ -292,6 +292,13 @@ describe.each(['sqlite', 'postgres'] as const)('cairn in manager mode (%s)', (db
     expect(list).toEqual([
       expect.objectContaining({ id: 'hello', main_file_name: 'blueprint.yaml' }),
     ]);
+    // The plan is long: the list leaves it to `blueprints get ID --json`.
+    expect(list[0]).not.toHaveProperty('plan');
+    const table = await cairn(['blueprints', 'list']);
+    expect(table.stdout.split('\n')).toEqual([
+      expect.stringMatching(/^ID +VISIBILITY +CREATED BY +CREATED +DESCRIPTION$/),
+      expect.stringMatching(/^hello +tenant +alice +\d{4}-\d\d-\d\dT/),
+    ]);
   });
 
   let installId = '';

@@ -13,14 +13,13 @@ import { EXIT } from '../exit-codes.js';
 import { cairnHome } from '../local/local-profile.js';
 import { blueprintArchive, blueprintForm, blueprintSource } from './blueprint-archive.js';
 import type { ManagerSession } from './client.js';
-import { diagnosticsOf, printDiagnostics, printFields, printJson, printTable } from './format.js';
+import { diagnosticsOf, printDiagnostics, printFields, printJson, printListing } from './format.js';
 import {
   visibilityOption,
   type VisibilityOptions,
   ALL_TENANTS_FLAGS,
   ALL_TENANTS_HELP,
   allTenantsQuery,
-  withTenantColumn,
   type AllTenantsOptions,
 } from './options.js';
 
@@ -107,27 +106,13 @@ Examples:
         const list = await client.call('listBlueprints', {
           query: { _get_all_results: true, ...allTenantsQuery(options) },
         });
-        if (options.json === true) {
+        printListing(output, options, list.items, {
+          none: 'No blueprints.',
+          headers: ['ID', 'VISIBILITY', 'CREATED BY', 'CREATED', 'DESCRIPTION'],
+          row: (b) => [b.id, b.visibility, b.created_by, b.created_at, firstLine(b.description)],
           // The plans are long: `blueprints get ID --json` shows one.
-          printJson(
-            output,
-            list.items.map((b) =>
-              Object.fromEntries(Object.entries(b).filter(([k]) => k !== 'plan')),
-            ),
-          );
-          return;
-        }
-        if (list.items.length === 0) {
-          output.err('No blueprints.');
-          return;
-        }
-        const table = withTenantColumn(
-          options,
-          ['ID', 'VISIBILITY', 'CREATED BY', 'CREATED', 'DESCRIPTION'],
-          list.items,
-          (b) => [b.id, b.visibility, b.created_by, b.created_at, firstLine(b.description)],
-        );
-        printTable(output, table.headers, table.rows);
+          json: (b) => Object.fromEntries(Object.entries(b).filter(([k]) => k !== 'plan')),
+        });
       });
     });
 

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import type { ApiClient, Deployment } from '@cairn/api';
 import { parseInputs } from '../inputs.js';
 import type { ManagerSession } from './client.js';
-import { printFields, printJson, printTable } from './format.js';
+import { printFields, printJson, printListing } from './format.js';
 import {
   chooseDeployment,
   collect,
@@ -14,7 +14,6 @@ import {
   ALL_TENANTS_FLAGS,
   ALL_TENANTS_HELP,
   allTenantsQuery,
-  withTenantColumn,
   type AllTenantsOptions,
 } from './options.js';
 
@@ -116,19 +115,10 @@ Examples:
             ...(options.blueprintId === undefined ? {} : { blueprint_id: options.blueprintId }),
           },
         });
-        if (options.json === true) {
-          printJson(output, list.items);
-          return;
-        }
-        if (list.items.length === 0) {
-          output.err('No deployments.');
-          return;
-        }
-        const table = withTenantColumn(
-          options,
-          ['ID', 'BLUEPRINT', 'INSTALLED', 'LAST EXECUTION', 'CREATED BY', 'CREATED'],
-          list.items,
-          (d) => [
+        printListing(output, options, list.items, {
+          none: 'No deployments.',
+          headers: ['ID', 'BLUEPRINT', 'INSTALLED', 'LAST EXECUTION', 'CREATED BY', 'CREATED'],
+          row: (d) => [
             d.id ?? '',
             d.blueprint_id ?? '',
             d.installation_status ?? '',
@@ -136,8 +126,7 @@ Examples:
             d.created_by ?? '',
             d.created_at ?? '',
           ],
-        );
-        printTable(output, table.headers, table.rows);
+        });
       });
     });
 

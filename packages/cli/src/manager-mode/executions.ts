@@ -9,14 +9,13 @@ import { parseInputs } from '../inputs.js';
 import type { Output } from '../output.js';
 import type { ManagerSession, State } from './client.js';
 import { followExecution, reportExecution } from './follow.js';
-import { printFields, printJson, printTable } from './format.js';
+import { printFields, printJson, printListing } from './format.js';
 import {
   chooseDeployment,
   collect,
   ALL_TENANTS_FLAGS,
   ALL_TENANTS_HELP,
   allTenantsQuery,
-  withTenantColumn,
   type AllTenantsOptions,
 } from './options.js';
 
@@ -127,19 +126,10 @@ Examples:
             ...(options.deploymentId === undefined ? {} : { deployment_id: options.deploymentId }),
           },
         });
-        if (options.json === true) {
-          printJson(output, list.items);
-          return;
-        }
-        if (list.items.length === 0) {
-          output.err('No executions.');
-          return;
-        }
-        const table = withTenantColumn(
-          options,
-          ['ID', 'DEPLOYMENT', 'WORKFLOW', 'STATUS', 'CREATED BY', 'CREATED', 'ERROR'],
-          list.items,
-          (e) => [
+        printListing(output, options, list.items, {
+          none: 'No executions.',
+          headers: ['ID', 'DEPLOYMENT', 'WORKFLOW', 'STATUS', 'CREATED BY', 'CREATED', 'ERROR'],
+          row: (e) => [
             e.id,
             e.deployment_id,
             e.workflow_id,
@@ -148,8 +138,7 @@ Examples:
             e.created_at,
             e.error.split('\n')[0] ?? '',
           ],
-        );
-        printTable(output, table.headers, table.rows);
+        });
       });
     });
 

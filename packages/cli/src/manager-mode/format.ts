@@ -37,6 +37,52 @@ export function printTable(
   for (const row of rows) output.out(line(row));
 }
 
+/** How a list command shows its items. */
+export interface Listing<T> {
+  /** What to say when there is nothing to list. */
+  readonly none: string;
+  readonly headers: readonly string[];
+  /** An item's cells, in the order of `headers`. */
+  readonly row: (item: T) => readonly string[];
+  /** What `--json` prints of an item (default: all of it). */
+  readonly json?: (item: T) => unknown;
+}
+
+/**
+ * A list command's answer: the items as JSON with `--json`, else a table (with a TENANT column
+ * after the first when the list is over every tenant, where one id may stand in several), else
+ * `listing.none` on stderr.
+ */
+export function printListing<T extends { readonly tenant_name?: string }>(
+  output: Output,
+  options: { readonly json?: boolean; readonly allTenants?: boolean },
+  items: readonly T[],
+  listing: Listing<T>,
+): void {
+  if (options.json === true) {
+    const json = listing.json;
+    printJson(output, json === undefined ? items : items.map((item) => json(item)));
+    return;
+  }
+  if (items.length === 0) {
+    output.err(listing.none);
+    return;
+  }
+  if (options.allTenants !== true) {
+    printTable(output, listing.headers, items.map(listing.row));
+    return;
+  }
+  const [first = '', ...rest] = listing.headers;
+  printTable(
+    output,
+    [first, 'TENANT', ...rest],
+    items.map((item) => {
+      const [id = '', ...others] = listing.row(item);
+      return [id, item.tenant_name ?? '', ...others];
+    }),
+  );
+}
+
 /** Field/value lines, the field names bold and aligned. */
 export function printFields(output: Output, fields: readonly (readonly [string, unknown])[]): void {
   const width = Math.max(...fields.map(([k]) => k.length)) + 2;

@@ -60,25 +60,3 @@ export type AllTenantsOptions = { readonly allTenants?: boolean };
 export function allTenantsQuery(options: AllTenantsOptions): { _all_tenants?: true } {
   return options.allTenants === true ? { _all_tenants: true } : {};
 }
-
-/**
- * A table's headers and rows with a TENANT column after the first when the list is over every
- * tenant (the same id may then be in several).
- */
-export function withTenantColumn<T extends { readonly tenant_name?: string }>(
-  options: AllTenantsOptions,
-  headers: readonly string[],
-  items: readonly T[],
-  row: (item: T) => readonly string[],
-): { headers: string[]; rows: string[][] } {
-  if (options.allTenants !== true)
-    return { headers: [...headers], rows: items.map((i) => [...row(i)]) };
-  const [first = '', ...rest] = headers;
-  return {
-    headers: [first, 'TENANT', ...rest],
-    rows: items.map((item) => {
-      const [id = '', ...others] = row(item);
-      return [id, item.tenant_name ?? '', ...others];
-    }),
-  };
-}

@@ -9,14 +9,13 @@ import type { Command } from 'commander';
 import type { ApiClient, Plugin } from '@cairn/api';
 import { NotFoundError, UsageError } from '@cairn/errors';
 import type { ManagerSession } from './client.js';
-import { printFields, printJson, printTable } from './format.js';
+import { printFields, printJson, printListing } from './format.js';
 import {
   visibilityOption,
   type VisibilityOptions,
   ALL_TENANTS_FLAGS,
   ALL_TENANTS_HELP,
   allTenantsQuery,
-  withTenantColumn,
   type AllTenantsOptions,
 } from './options.js';
 
@@ -99,21 +98,11 @@ Examples:
         const list = await client.call('listPlugins', {
           query: { _get_all_results: true, ...allTenantsQuery(options) },
         });
-        if (options.json === true) {
-          printJson(output, list.items);
-          return;
-        }
-        if (list.items.length === 0) {
-          output.err('No plugins (cairn plugins upload FILE).');
-          return;
-        }
-        const table = withTenantColumn(
-          options,
-          ['ID', 'PACKAGE', 'VERSION', 'VISIBILITY', 'UPLOADED BY', 'UPLOADED'],
-          list.items,
-          pluginRow,
-        );
-        printTable(output, table.headers, table.rows);
+        printListing(output, options, list.items, {
+          none: 'No plugins (cairn plugins upload FILE).',
+          headers: ['ID', 'PACKAGE', 'VERSION', 'VISIBILITY', 'UPLOADED BY', 'UPLOADED'],
+          row: pluginRow,
+        });
       });
     });
 

@@ -6,14 +6,13 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '@cairn/errors';
 import type { ManagerSession } from './client.js';
-import { printFields, printJson, printTable } from './format.js';
+import { printFields, printJson, printListing } from './format.js';
 import {
   visibilityOption,
   type VisibilityOptions,
   ALL_TENANTS_FLAGS,
   ALL_TENANTS_HELP,
   allTenantsQuery,
-  withTenantColumn,
   type AllTenantsOptions,
 } from './options.js';
 
@@ -123,27 +122,17 @@ Examples:
         const list = await client.call('listSecrets', {
           query: { _get_all_results: true, ...allTenantsQuery(options) },
         });
-        if (options.json === true) {
-          printJson(output, list.items);
-          return;
-        }
-        if (list.items.length === 0) {
-          output.err('No secrets.');
-          return;
-        }
-        const table = withTenantColumn(
-          options,
-          ['KEY', 'VISIBILITY', 'HIDDEN', 'CREATED BY', 'UPDATED'],
-          list.items,
-          (s) => [
+        printListing(output, options, list.items, {
+          none: 'No secrets.',
+          headers: ['KEY', 'VISIBILITY', 'HIDDEN', 'CREATED BY', 'UPDATED'],
+          row: (s) => [
             s.key,
             s.visibility,
             s.is_hidden_value ? 'yes' : 'no',
             s.created_by,
             s.updated_at,
           ],
-        );
-        printTable(output, table.headers, table.rows);
+        });
       });
     });
 
